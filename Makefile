@@ -1,0 +1,42 @@
+# Every target installs what it needs: a fresh machine needs only python3 and pip.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_STAMP := $(VENV)/.dev-installed
+MELTANO_VENV := .venv-meltano
+MELTANO := $(MELTANO_VENV)/bin/meltano
+MELTANO_STAMP := $(MELTANO_VENV)/.installed
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: test lint typecheck pytest demo bench clean
+
+$(DEV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]'
+	touch $@
+
+$(MELTANO_STAMP):
+	$(PYTHON) -m venv $(MELTANO_VENV)
+	$(MELTANO_VENV)/bin/pip install $(PIP_QUIET) 'meltano==4.4.1' 'uv>=0.5'
+	touch $@
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(DEV_STAMP) $(MELTANO_STAMP)
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+test: lint typecheck pytest
+
+demo: $(DEV_STAMP) $(MELTANO_STAMP)
+	PATH="$(CURDIR)/$(MELTANO_VENV)/bin:$$PATH" $(PY) -m scripts.demo
+
+bench: $(DEV_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano output

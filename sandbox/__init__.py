@@ -1,0 +1,29 @@
+"""Simulators of the four vendor APIs, served over real HTTP on loopback.
+
+``python -m sandbox <vendor> --port N [--seed S --size small|large]``, or from Python::
+
+    with start("crewsense", seed=1, size="small") as server:
+        server.url  # http://127.0.0.1:<port>
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sandbox.core import SandboxServer, VendorApp
+
+VENDORS = ("crewsense", "crewmojo", "injixo", "heiaheia")
+
+
+def create_app(vendor: str, **options: Any) -> VendorApp:
+    if vendor not in VENDORS:
+        raise ValueError(f"unknown vendor {vendor!r}; choose one of {', '.join(VENDORS)}")
+    module = importlib.import_module(f"sandbox.{vendor}")
+    app: VendorApp = module.create_app(**options)
+    return app
+
+
+def start(vendor: str, port: int = 0, **options: Any) -> SandboxServer:
+    """Start a vendor's simulator on 127.0.0.1 (a free port unless given) in a thread."""
+    return SandboxServer(create_app(vendor, **options), port=port).start()

@@ -1,0 +1,48 @@
+"""``python -m sandbox <vendor> --port N [--seed S] [--size small|large] [--option k=v ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from sandbox import VENDORS, start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("vendor", choices=VENDORS)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--size", choices=("small", "large"), default="small")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="vendor-specific option (value parsed as JSON when it can be)",
+    )
+    args = parser.parse_args()
+    options = {}
+    for item in args.option:
+        key, _, raw = item.partition("=")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    server = start(args.vendor, port=args.port, seed=args.seed, size=args.size, **options)
+    print(f"{args.vendor} sandbox listening on {server.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

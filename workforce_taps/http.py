@@ -1,0 +1,189 @@
+"""HTTP behaviour every tap needs and the SDK does not provide out of the box.
+
+- :func:`check_api_url`: tokens travel only over https (plain http only to loopback hosts).
+- :class:`VendorRESTStream`: a ``RESTStream`` whose retries honour ``Retry-After``, whose error
+  messages name stream, request path and status (never a body of personal data, never a token),
+  which parses each page once with msgspec, and which renews its token once on a 401.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import time
+import typing as t
+from urllib.parse import urlsplit
+
+import msgspec
+import requests
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from singer_sdk.streams import RESTStream
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+LOOPBACK_NAMES = {"localhost"}
+MAX_RETRY_AFTER = 300.0  # seconds; a longer server request is capped, not obeyed blindly
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(url: str, setting: str = "api_url") -> str:
+    """Return ``url`` without a trailing slash, or fail naming the setting."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigValidationError(f"{setting}: {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigValidationError(
+            f"{setting}: must use https (plain http is allowed only for loopback hosts)"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigValidationError(f"{setting}: must not carry a query, fragment or credentials")
+    return url.rstrip("/")
+
+
+def retry_after_seconds(response: requests.Response | None) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or HTTP-date), capped; None when absent."""
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def retry_waits(
+    base: float = 1.0, maximum: float = 60.0
+) -> t.Generator[float, BaseException | None, None]:
+    """A backoff wait generator: ``Retry-After`` when the server sends one, else exponential.
+
+    The backoff library sends each caught exception into the generator before asking for
+    the next wait, so the wait can depend on the failed response.
+    """
+    attempt = 0
+    exception = yield 0.0  # primed by backoff with None
+    while True:
+        response = getattr(exception, "response", None)
+        hinted = retry_after_seconds(response)
+        wait = hinted if hinted is not None else min(base * 2**attempt, maximum)
+        attempt += 1
+        exception = yield wait
+
+
+class VendorAPIError(FatalAPIError):
+    """A non-retriable answer; keeps the response so callers can react to its status."""
+
+    def __init__(self, message: str, response: requests.Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class VendorRESTStream(RESTStream[t.Any]):
+    """Base of every tap's client stream."""
+
+    #: how many attempts a retriable failure gets before the run fails
+    max_tries = 6
+    #: first exponential wait in seconds when the server gives no Retry-After
+    backoff_base = 1.0
+    timeout = 60
+
+    @property
+    def url_base(self) -> str:
+        return check_api_url(str(self.config["api_url"]))
+
+    # --- retries --------------------------------------------------------------------
+    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
+        return retry_waits(self.backoff_base)
+
+    def backoff_max_tries(self) -> int:
+        return self.max_tries
+
+    def backoff_jitter(self, value: float) -> float:
+        return value  # Retry-After is a floor; the base already spreads retries
+
+    def backoff_handler(self, details: t.Any) -> None:
+        exc = details.get("exception")
+        what = type(exc).__name__
+        if isinstance(exc, RetriableAPIError) and exc.response is not None:
+            what = f"status {exc.response.status_code}"
+        self.logger.warning(
+            "%s: retrying %s after %s in %.1f s (attempt %d of %d)",
+            self.name,
+            self.path,
+            what,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            self.max_tries,
+        )
+
+    # --- errors ---------------------------------------------------------------------
+    def vendor_error_message(self, response: requests.Response) -> str:
+        """The vendor's own short error text; taps override for their documented shape."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        if isinstance(body, dict):
+            for key in ("error_message", "errorMessage", "error_description", "message", "error"):
+                value = body.get(key)
+                if value:
+                    return value if isinstance(value, str) else "; ".join(map(str, value))
+        return ""
+
+    def response_error_message(self, response: requests.Response) -> str:
+        path = urlsplit(response.request.url if response.request else response.url).path
+        detail = self.vendor_error_message(response)
+        message = f"{self.name}: {response.request.method if response.request else 'GET'} {path}"
+        message += f" answered {response.status_code} {response.reason}"
+        return f"{message}: {detail}" if detail else message
+
+    def is_unauthorized(self, response: requests.Response) -> bool:
+        return response.status_code == 401
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """Send once; on a 401 renew the token (if the authenticator can) and send once more."""
+        try:
+            return super()._request(prepared_request, context)
+        except VendorAPIError as error:
+            renew = getattr(self.authenticator, "renew_after_unauthorized", None)
+            response = getattr(error, "response", None)
+            if renew is None or response is None or not self.is_unauthorized(response):
+                raise
+            renew(response)
+        return super()._request(prepared_request, context)
+
+    def validate_response(self, response: requests.Response) -> None:
+        if response.status_code in self.extra_retry_statuses or response.status_code >= 500:
+            raise RetriableAPIError(self.response_error_message(response), response)
+        if 400 <= response.status_code < 500:
+            raise VendorAPIError(self.response_error_message(response), response)
+
+    # --- parsing --------------------------------------------------------------------
+    def decode(self, response: requests.Response) -> t.Any:
+        """Decode a JSON body once, fast; a body that is not JSON is an error naming the path."""
+        try:
+            return msgspec.json.decode(response.content)
+        except msgspec.DecodeError as error:
+            path = urlsplit(response.url).path
+            raise VendorAPIError(
+                f"{self.name}: GET {path} answered {response.status_code} with a body that is "
+                "not JSON",
+                response,
+            ) from error
