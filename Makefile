@@ -9,7 +9,7 @@ MELTANO := $(MELTANO_VENV)/bin/meltano
 MELTANO_STAMP := $(MELTANO_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: test lint typecheck pytest demo bench clean
+.PHONY: test lint typecheck pytest demo bench readme clean
 
 $(DEV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
 pytest: $(DEV_STAMP) $(MELTANO_STAMP)
-	$(VENV)/bin/pytest -n 2 --dist loadfile
+	PATH="$(CURDIR)/$(MELTANO_VENV)/bin:$$PATH" $(VENV)/bin/pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest
 
@@ -40,3 +40,6 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) .meltano output
+
+readme: $(DEV_STAMP)
+	$(PY) -m scripts.readme
