@@ -148,6 +148,11 @@ class VendorApp:
         """The vendor's error body; vendors override with their documented shape."""
         return Response.json({"error": code, "message": message}, status)
 
+    def expected_counts(self, config: dict[str, Any]) -> dict[str, int]:
+        """Distinct records per stream a first full sync with ``config`` must yield,
+        computed from the tenant's own data (used by the end-to-end test and the demo)."""
+        raise NotImplementedError
+
     def revoke_tokens(self) -> None:
         """Invalidate every issued token (fault injection: 'token revoked mid-run')."""
 
@@ -209,15 +214,18 @@ class SandboxServer:
 
     # --- internals ----------------------------------------------------------------------
     def _take_fault(self, path: str) -> Fault | None:
+        """The first due fault for this path; every matching fault counts the request."""
+        chosen = None
         with self._state_lock:
             for fault in self.faults:
-                if fault.times > 0 and fault.matches(path):
-                    if fault.after > 0:
-                        fault.after -= 1
-                        continue
+                if fault.times <= 0 or not fault.matches(path):
+                    continue
+                if fault.after > 0:
+                    fault.after -= 1
+                elif chosen is None:
                     fault.times -= 1
-                    return fault
-        return None
+                    chosen = fault
+        return chosen
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -225,7 +233,7 @@ class SandboxServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request log replaces stderr noise
 
             def _handle(self) -> None:

@@ -146,9 +146,10 @@ class VendorRESTStream(RESTStream[t.Any]):
         return ""
 
     def response_error_message(self, response: requests.Response) -> str:
-        path = urlsplit(response.request.url if response.request else response.url).path
+        method = getattr(response.request, "method", None) or "GET"
+        path = urlsplit(getattr(response.request, "url", None) or response.url).path
         detail = self.vendor_error_message(response)
-        message = f"{self.name}: {response.request.method if response.request else 'GET'} {path}"
+        message = f"{self.name}: {method} {path}"
         message += f" answered {response.status_code} {response.reason}"
         return f"{message}: {detail}" if detail else message
 

@@ -1,0 +1,120 @@
+"""The shared pieces: the sandbox HTTP core and workforce_taps.http."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
+
+from sandbox.core import Request, Response, SandboxServer, VendorApp
+from workforce_taps.http import check_api_url, retry_after_seconds, retry_waits
+
+
+class EchoApp(VendorApp):
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.route("GET", "/items/{item_id}", self.item)
+        self.route("GET", "/slow", self.slow)
+        self.route("GET", "/big", self.big)
+
+    def item(self, request: Request, item_id: str) -> Response:
+        return Response.json({"id": int(item_id), "q": request.arg("q")})
+
+    def slow(self, request: Request) -> Response:
+        self.release.wait(5)
+        return Response.json({})
+
+    def big(self, request: Request) -> Response:
+        return Response.stream((b"row%d\n" % i for i in range(100_000)), "text/csv")
+
+
+@pytest.fixture
+def server() -> SandboxServer:
+    with SandboxServer(EchoApp()) as running:
+        yield running
+
+
+def test_routes_and_request_log(server: SandboxServer) -> None:
+    answer = requests.get(f"{server.url}/items/7?q=x", headers={"Authorization": "Bearer t"})
+    assert answer.json() == {"id": 7, "q": "x"}
+    assert requests.get(f"{server.url}/nope").status_code == 404
+    first = server.log[0]
+    assert (first.method, first.path, first.arg("q"), first.authorized) == ("GET", "/items/7", "x", True)
+    assert not server.log[1].authorized
+    assert server.overlapping == []
+
+
+def test_overlapping_requests_are_flagged(server: SandboxServer) -> None:
+    app = server.app
+    assert isinstance(app, EchoApp)
+    waiting = threading.Thread(target=requests.get, args=(f"{server.url}/slow",))
+    waiting.start()
+    while not server.log:
+        pass
+    requests.get(f"{server.url}/items/1")
+    app.release.set()
+    waiting.join()
+    assert {entry.path for entry in server.overlapping} == {"/slow", "/items/1"}
+
+
+def test_injected_faults_apply_in_order_then_stop(server: SandboxServer) -> None:
+    server.inject("status", "/items", status=429, headers={"Retry-After": "3"}, times=1, after=1)
+    server.inject("drop", "/items", times=1, after=2)
+    assert requests.get(f"{server.url}/items/1").status_code == 200  # let through by `after`
+    throttled = requests.get(f"{server.url}/items/1")
+    assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "3")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.url}/items/1")
+    assert requests.get(f"{server.url}/items/1").status_code == 200
+
+
+def test_streamed_bodies_arrive_whole(server: SandboxServer) -> None:
+    lines = requests.get(f"{server.url}/big", stream=True).iter_lines()
+    assert sum(1 for _ in lines) == 100_000
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.crewsense.com/", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://localhost:1", True),
+        ("http://[::1]:80", True),
+        ("http://api.crewsense.com", False),
+        ("ftp://api.crewsense.com", False),
+        ("https://user:pw@api.crewsense.com", False),
+        ("not a url", False),
+    ],
+)
+def test_api_url_must_be_https_unless_loopback(url: str, ok: bool) -> None:
+    if ok:
+        assert not check_api_url(url).endswith("/")
+    else:
+        with pytest.raises(ConfigValidationError, match="api_url"):
+            check_api_url(url)
+
+
+def _failed(status: int, headers: dict[str, str]) -> RetriableAPIError:
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers)
+    return RetriableAPIError("x", response)
+
+
+def test_waits_follow_retry_after_else_grow_exponentially() -> None:
+    waits = retry_waits(base=1.0, maximum=8.0)
+    next(waits)
+    assert waits.send(_failed(429, {"Retry-After": "7"})) == 7.0
+    assert waits.send(_failed(503, {})) == 2.0  # second attempt: 1 * 2**1
+    assert waits.send(TimeoutError()) == 4.0
+    assert waits.send(_failed(503, {})) == 8.0
+    assert waits.send(_failed(503, {})) == 8.0  # capped
+
+
+def test_retry_after_as_http_date_and_capped() -> None:
+    assert retry_after_seconds(_failed(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}).response) == 0.0
+    assert retry_after_seconds(_failed(429, {"Retry-After": "99999"}).response) == 300.0
+    assert retry_after_seconds(_failed(429, {"Retry-After": "soon"}).response) is None
