@@ -1,0 +1,322 @@
+"""The injixo base stream: URL, headers, errors, parsing and the one normalisation of values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import typing as t
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+import requests
+from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
+from workforce_taps.http import VendorAPIError, VendorRESTStream, check_api_url
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_injixo.tap import TapInjixo
+
+DEFAULT_API_URL = "https://legacy-api.injixo.com"
+NULL_DATES = {"", "0", "0000-00-00"}  # how the API writes "no date" besides null
+HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
+
+Converter = Callable[[t.Any, str], t.Any]
+
+
+class NoDataError(VendorAPIError):
+    """A 404 ``not_found``: no data for this ID and period (or no rights to see it)."""
+
+
+class InvalidValueError(FatalAPIError):
+    """A value the tap cannot normalise to its schema type."""
+
+
+def api_base(url: str) -> str:
+    """The host root every ``/v1/...`` path is appended to.
+
+    Accepts the documented root (``https://legacy-api.injixo.com``) and, because NOTES.md
+    quotes the API as ``https://legacy-api.peopleware.com/v1``, also a URL ending in ``/v1``.
+    """
+    base = check_api_url(url)
+    return base[: -len("/v1")] if base.endswith("/v1") else base
+
+
+class InjixoStream(VendorRESTStream):
+    """Base of every injixo stream: whole collections under a key named after the resource."""
+
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # post_process normalises every value
+    allow_redirects = False  # a redirect would carry the token to a host nobody configured
+    #: key of the list in the answer (``{"employees": [...]}``)
+    records_key: str = ""
+
+    def __init__(self, tap: TapInjixo) -> None:
+        super().__init__(tap)
+        self._tap_injixo = tap
+        self._normalise = record_normaliser(self.name, self.schema, self.logger)
+        self.timeout = int(self.config.get("request_timeout", 30))
+
+    @property
+    def url_base(self) -> str:
+        return api_base(str(self.config.get("api_url") or DEFAULT_API_URL))
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap_injixo.authenticator
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Content-Type": "application/json"}  # the guide asks for it on every request
+
+    def get_new_paginator(self) -> None:
+        return None  # the legacy API answers whole collections
+
+    # --- errors -----------------------------------------------------------------------
+    def vendor_error_message(self, response: requests.Response) -> str:
+        message = super().vendor_error_message(response)
+        if message:
+            return message
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        return str(body.get("id", "")) if isinstance(body, dict) else ""
+
+    def validate_response(self, response: requests.Response) -> None:
+        path = urlsplit(response.url).path
+        if response.status_code == 401:
+            raise VendorAPIError(
+                f"{self.name}: GET {path} answered 401 ({self.vendor_error_message(response)}): "
+                "the api_token is invalid or revoked and must be renewed; a personal access "
+                "token cannot be refreshed, generate a new one in your injixo user profile",
+                response,
+            )
+        if 300 <= response.status_code < 400:
+            where = urlsplit(response.headers.get("Location", "")).netloc or "another URL"
+            raise VendorAPIError(
+                f"{self.name}: GET {path} answered {response.status_code}, a redirect to "
+                f"{where}; set api_url to the host the API now lives on",
+                response,
+            )
+        super().validate_response(response)
+
+    # --- parsing ----------------------------------------------------------------------
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        body = self.decode(response)
+        # Documented: {"<resource>": [...]}; a bare list is accepted too.
+        rows = body.get(self.records_key) if isinstance(body, dict) else body
+        if not isinstance(rows, list):
+            path = urlsplit(response.url).path
+            raise VendorAPIError(
+                f"{self.name}: GET {path} answered {response.status_code} without a "
+                f"'{self.records_key}' list",
+                response,
+            )
+        yield from rows
+
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        record = self._normalise(row)
+        self.require_keys(record)
+        return record
+
+    def require_keys(self, record: dict[str, t.Any]) -> tuple[t.Any, ...]:
+        """The record's primary key; a record without one is an error naming the field."""
+        key = tuple(record.get(name) for name in self.primary_keys)
+        for name, value in zip(self.primary_keys, key, strict=True):
+            if value is None:
+                raise InvalidValueError(f"{self.name}: record without its key field {name!r}")
+        return key
+
+    # --- field pushdown ---------------------------------------------------------------
+    def selected_properties(self) -> list[str]:
+        """Top-level properties selected in the catalog; keys are always among them."""
+        mask = self.mask
+        return [
+            name
+            for name in self.schema["properties"]
+            if name in self.primary_keys or mask.get(("properties", name), True)
+        ]
+
+    def display_param(self) -> dict[str, str]:
+        """``display=`` with the selected fields, or nothing when every field is selected."""
+        selected = self.selected_properties()
+        if len(selected) == len(self.schema["properties"]):
+            return {}
+        return {"display": ",".join(selected)}
+
+
+# --- normalisation (the one place where vendor quirks become schema types) -----------------
+
+
+def record_normaliser(
+    stream: str, schema: dict[str, t.Any], logger: logging.Logger
+) -> Callable[[dict[str, t.Any]], dict[str, t.Any]]:
+    """A function turning one raw record into one that matches ``schema``.
+
+    Empty-string and ``0`` dates become null, IDs/colours given as strings become integers,
+    timestamps become ISO 8601. Fields the schema does not know are dropped with one warning
+    per stream; a value that cannot be converted is an error naming the stream and field.
+    """
+    fields = _object_converters(schema)
+    warned: set[str] = set()
+
+    def normalise(raw: dict[str, t.Any]) -> dict[str, t.Any]:
+        record: dict[str, t.Any] = {}
+        for name, value in raw.items():
+            convert = fields.get(name)
+            if convert is None:
+                if name not in warned:
+                    warned.add(name)
+                    logger.warning("%s: ignoring field %r, not in the schema", stream, name)
+                continue
+            try:
+                record[name] = convert(value, name)
+            except ValueError as error:
+                raise InvalidValueError(f"{stream}: {error}") from None
+        return record
+
+    return normalise
+
+
+def _object_converters(schema: dict[str, t.Any]) -> dict[str, Converter]:
+    return {name: _converter(prop) for name, prop in schema.get("properties", {}).items()}
+
+
+def _converter(prop: dict[str, t.Any]) -> Converter:
+    types = prop.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "array" in types:
+        item = _converter(prop.get("items", {}))
+        return lambda value, where: _to_list(value, where, item)
+    if "object" in types:
+        fields = _object_converters(prop)
+        return lambda value, where: _to_object(value, where, fields)
+    if prop.get("format") == "date":
+        return _to_date
+    if prop.get("format") == "date-time":
+        return _to_datetime
+    if "integer" in types:
+        return _to_int
+    if "number" in types:
+        return _to_number
+    if "boolean" in types:
+        return _to_bool
+    return _to_string
+
+
+def _fail(where: str, value: t.Any, kind: str) -> ValueError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return ValueError(f"field {where!r} has {shown}, which is not {kind}")
+
+
+def _to_int(value: t.Any, where: str) -> int | None:
+    if value is None or (type(value) is int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return None
+        if text.lstrip("+-").isdigit():
+            return int(text)
+        color = HEX_COLOR.fullmatch(text)
+        if color and where.endswith("color"):
+            return int(color.group(1), 16)
+    raise _fail(where, value, "an integer")
+
+
+def _to_number(value: t.Any, where: str) -> float | int | None:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        if value.strip() == "":
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise _fail(where, value, "a number")
+
+
+def _to_bool(value: t.Any, where: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return {"true": True, "false": False}.get(value.strip().lower())
+    raise _fail(where, value, "a boolean")
+
+
+def _to_string(value: t.Any, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # e.g. a personnel number sent as a number
+    raise _fail(where, value, "a string")
+
+
+def _is_null_date(value: t.Any) -> bool:
+    return value is None or value == 0 or (isinstance(value, str) and value.strip() in NULL_DATES)
+
+
+def _to_date(value: t.Any, where: str) -> str | None:
+    if _is_null_date(value):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return dt.date.fromisoformat(text).isoformat()
+            # A timestamp given for a date field: its (local) date.
+            return dt.datetime.fromisoformat(text.replace(" ", "T", 1)).date().isoformat()
+        except ValueError:
+            pass
+    raise _fail(where, value, "a date (YYYY-MM-DD)")
+
+
+def _to_datetime(value: t.Any, where: str) -> str | None:
+    if _is_null_date(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds or seconds
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            pass
+        else:
+            # Already ISO 8601 with a "T" (the documented form): keep the vendor's text.
+            return text if text[10:11] == "T" else parsed.isoformat()
+    raise _fail(where, value, "an ISO 8601 timestamp")
+
+
+def _to_list(value: t.Any, where: str, item: Converter) -> list[t.Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _fail(where, value, "a list")
+    return [item(element, f"{where}[]") for element in value]
+
+
+def _to_object(
+    value: t.Any, where: str, fields: dict[str, Converter]
+) -> dict[str, t.Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _fail(where, value, "an object")
+    return {
+        name: fields[name](element, f"{where}.{name}")
+        for name, element in value.items()
+        if name in fields
+    }

@@ -1,0 +1,268 @@
+"""One class per injixo endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+
+from tap_injixo import schemas
+from tap_injixo.client import InjixoStream, NoDataError
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context, Record
+
+DAY = dt.timedelta(days=1)
+TIMEOUT_STATUSES = (503, 504)  # how the server says it gave up after its 25 seconds
+
+
+class WindowTimedOutError(Exception):
+    """A schedule window longer than a day timed out: the caller splits it."""
+
+
+class CollectionStream(InjixoStream):
+    """A top-level collection; asks only for the catalog's selected fields (``display=``).
+
+    A 404 here means a wrong URL or missing rights, never "no data": it fails the run.
+    """
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        return self.display_param()
+
+
+class EmployeesStream(CollectionStream):
+    name = "employees"
+    path = "/v1/employees"
+    records_key = "employees"
+    primary_keys = ("employee_id",)
+    schema = schemas.EMPLOYEE
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"include_userid": "true", **super().get_url_params(context, next_page_token)}
+
+    def get_child_context(self, record: Record, context: Context | None) -> Context:
+        return {"employee_id": record["employee_id"]}
+
+
+class ActivitiesStream(CollectionStream):
+    name = "activities"
+    path = "/v1/activities"
+    records_key = "activities"
+    primary_keys = ("activity_id",)
+    schema = schemas.ACTIVITY
+
+
+class ContractsStream(CollectionStream):
+    name = "contracts"
+    path = "/v1/contracts"
+    records_key = "contracts"
+    primary_keys = ("contract_id",)
+    schema = schemas.CONTRACT
+
+
+class PlanningUnitsStream(CollectionStream):
+    """Every unit is listed; ``planning_unit_ids`` only limits whose schedules are read."""
+
+    name = "planning_units"
+    path = "/v1/planning_units"
+    records_key = "planning_units"
+    primary_keys = ("planning_unit_id",)
+    schema = schemas.PLANNING_UNIT
+
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> t.Iterable[Context | None]:
+        unit_id = record["planning_unit_id"]
+        wanted = self._tap_injixo.planning_unit_ids
+        if (wanted is None or unit_id in wanted) and unit_id not in self._units_read:
+            self._units_read.add(unit_id)  # a unit listed twice is still read once
+            yield {"planning_unit_id": unit_id}
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._units_read: set[int] = set()
+
+
+class ChildStream(InjixoStream):
+    """A per-ID endpoint where a 404 ``not_found`` means "no data": logged, then skipped."""
+
+    def validate_response(self, response: requests.Response) -> None:
+        if response.status_code == 404:
+            raise NoDataError(self.response_error_message(response), response)
+        super().validate_response(response)
+
+    def request_or_nothing(self, context: Context) -> t.Iterable[dict[str, t.Any]]:
+        try:
+            yield from self.request_records(context)
+        except NoDataError as error:
+            self.logger.info("%s: no data (%s)", self.name, error)
+
+
+class EmployeePeriodStream(ChildStream):
+    """An employee's rows over the configured range, read whole every run (they are few)."""
+
+    parent_stream_type = EmployeesStream
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no bookmark per employee
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        assert context is not None
+        start = self._tap_injixo.date_range[0].isoformat()
+        yield from self.request_or_nothing({**context, "range_start": start})
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"end_date": self._tap_injixo.date_range[1].isoformat()}
+
+
+class EmployeeContractsStream(EmployeePeriodStream):
+    name = "employee_contracts"
+    path = "/v1/employees/{employee_id}/contracts/{range_start}"
+    records_key = "employee_contracts"
+    primary_keys = ("employees_contract_id",)
+    schema = schemas.EMPLOYEE_CONTRACT
+
+
+class EmployeePlanningUnitsStream(EmployeePeriodStream):
+    name = "employee_planning_units"
+    path = "/v1/employees/{employee_id}/planning_units/{range_start}"
+    records_key = "employee_planning_units"
+    primary_keys = ("employees_membership_id",)
+    schema = schemas.EMPLOYEE_PLANNING_UNIT
+
+
+class SchedulesStream(ChildStream):
+    """One record per employee, day and level of a planning unit, read in date windows.
+
+    The bookmark of a unit is the end of its last completed window, never later than today;
+    it is written (as a STATE message) after every window, so a run killed midway resumes
+    each unit from (bookmark - lookback_days). A window that times out is halved, down to a
+    single day, and the smaller size is kept for that unit for the rest of the run.
+    """
+
+    name = "schedules"
+    parent_stream_type = PlanningUnitsStream
+    path = "/v1/planning_units/{planning_unit_id}/schedule/{window_start}"
+    records_key = "schedules"
+    primary_keys = ("planning_unit_id", "employee_id", "booking_date", "level")
+    replication_key = "booking_date"
+    state_partitioning_keys: t.ClassVar[list[str]] = ["planning_unit_id"]
+    schema = schemas.SCHEDULE
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._window_days: dict[int, int] = {}  # per unit, once a window of it timed out
+        # Keys of records a unit's answer attributed to another unit (e.g. a parent unit
+        # listing its teams' employees): that unit's own answer must not emit them again.
+        self._foreign_keys: set[tuple[t.Any, ...]] = set()
+        self._unit_id = 0
+        self._levels: list[str] = []
+
+    # --- windows ------------------------------------------------------------------------
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        assert context is not None
+        unit_id = self._unit_id = int(context["planning_unit_id"])
+        self._levels = list(self.config.get("levels") or ["plan", "final"])
+        first, last = self._tap_injixo.date_range
+        state = self.get_context_state(context)
+        bookmark = self._bookmark(state)
+        if bookmark is not None:
+            lookback = dt.timedelta(days=int(self.config.get("lookback_days", 14)))
+            first = max(first, bookmark - lookback)
+        start = first
+        while start <= last:
+            size = self._window_days.get(unit_id, int(self.config.get("window_days", 7)))
+            end = min(start + (size - 1) * DAY, last)
+            try:
+                rows = list(self._fetch_window(context, start, end))
+            except WindowTimedOutError:
+                halved = max(((end - start).days + 1) // 2, 1)
+                self._window_days[unit_id] = halved
+                self.logger.warning(
+                    "%s: planning unit %s, %s..%s timed out; now reading %d-day windows",
+                    self.name,
+                    unit_id,
+                    start,
+                    end,
+                    halved,
+                )
+                continue
+            yield from rows
+            bookmark = min(end, self._today())
+            self._save_bookmark(state, bookmark)
+            start = end + DAY
+        if bookmark is None:  # a range entirely after end_date: still mark the unit as done
+            self._save_bookmark(state, min(last, self._today()))
+
+    def _fetch_window(
+        self, context: Context, start: dt.date, end: dt.date
+    ) -> t.Iterable[dict[str, t.Any]]:
+        window = {
+            **context,
+            "window_start": start.isoformat(),
+            "window_end": end.isoformat(),
+            "window_days": (end - start).days + 1,
+        }
+        yield from self.request_or_nothing(window)
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        assert context is not None
+        return {"end_date": context["window_end"], "levels": ",".join(self._levels)}
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """Give up on a multi-day window at the first timeout (it is split, not retried);
+        a single day is retried like any other request."""
+        try:
+            return super()._request(prepared_request, context)
+        except (requests.exceptions.Timeout, RetriableAPIError) as error:
+            timed_out = isinstance(error, requests.exceptions.Timeout) or (
+                error.response is not None and error.response.status_code in TIMEOUT_STATUSES
+            )
+            if timed_out and context is not None and context.get("window_days", 1) > 1:
+                raise WindowTimedOutError from error
+            raise
+
+    # --- records ------------------------------------------------------------------------
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        record = self._normalise(row)
+        if record.get("planning_unit_id") is None:
+            record["planning_unit_id"] = self._unit_id  # the unit asked for
+        if record.get("level") is None and len(self._levels) == 1:
+            record["level"] = self._levels[0]  # one level asked for: the answer may omit it
+        key = self.require_keys(record)
+        if record["planning_unit_id"] != self._unit_id:
+            if key in self._foreign_keys:
+                return None
+            self._foreign_keys.add(key)
+        elif self._foreign_keys and key in self._foreign_keys:
+            return None  # already emitted from another unit's answer in this run
+        return record
+
+    # --- state --------------------------------------------------------------------------
+    def _increment_stream_state(
+        self, latest_record: Record, *, context: Context | None = None
+    ) -> None:
+        """The bookmark is the end of the last completed window, not the latest
+        ``booking_date`` (plans reach weeks into the future); ``_save_bookmark`` sets it."""
+
+    def _bookmark(self, state: dict[str, t.Any]) -> dt.date | None:
+        value = state.get("replication_key_value")
+        if not value or state.get("replication_key") != self.replication_key:
+            return None
+        return dt.date.fromisoformat(str(value)[:10])
+
+    def _save_bookmark(self, state: dict[str, t.Any], value: dt.date) -> None:
+        previous = self._bookmark(state)
+        if previous is not None and previous > value:
+            value = previous  # a lookback re-read never moves the bookmark back
+        state["replication_key"] = self.replication_key
+        state["replication_key_value"] = value.isoformat()
+        self.finalize_state_progress_markers(state)  # durable now; writes a STATE message
+
+    @staticmethod
+    def _today() -> dt.date:
+        return dt.datetime.now(dt.timezone.utc).date()
