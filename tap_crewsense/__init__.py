@@ -1,0 +1,1 @@
+"""tap-crewsense: a Singer tap for the Crewsense (Vector Scheduling) API v1."""

@@ -1,0 +1,368 @@
+"""The Crewsense base stream: URL, auth, next links, and the one place vendor quirks are normalised.
+
+Quirks handled in :class:`Normaliser` (used by every stream's ``post_process``):
+- IDs and numbers sometimes arrive as strings (``"id": "744837"``, ``"required_buffer": "0.00"``);
+- booleans sometimes as ``0``/``1`` or ``"0"``/``"1"``;
+- missing dates as ``""``, ``"0"``, ``null`` or the MySQL zero date ``0000-00-00[ 00:00:00]``;
+- most timestamps are timezoneless ``YYYY-MM-DD hh:mm:ss`` in the organisation's zone (the
+  ``timezone`` setting); some carry an offset, with or without a colon (``-0700``);
+- an empty object comes back as ``[]`` (PHP renders an empty map as an empty list).
+A value that cannot be normalised fails the run with an error naming stream and field.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.streams.rest import HTTPRequest
+
+from workforce_taps.http import VendorAPIError, VendorRESTStream
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import PageContext
+
+    from tap_crewsense.tap import TapCrewsense
+
+Converter = Callable[[t.Any], t.Any]
+
+NULL_DATES = frozenset({"", "0", "0000-00-00", "0000-00-00 00:00:00", "0000-00-00T00:00:00"})
+TIMESTAMP = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
+TRUE_TEXT = frozenset({"1", "true", "yes", "y"})
+FALSE_TEXT = frozenset({"0", "false", "no", "n"})
+
+
+class NormalisationError(Exception):
+    """A vendor value that cannot be read as its declared type."""
+
+
+def _offset(text: str) -> timezone:
+    if text == "Z":
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+class Timestamps:
+    """Vendor timestamps → ISO 8601 with offset; timezoneless ones are local to ``zone``.
+
+    Cached: a page repeats the same few timestamps (every shift of a day starts at 08:00).
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.to_iso = lru_cache(maxsize=16384)(self._to_iso)
+
+    def _to_iso(self, text: str) -> str | None:
+        text = text.strip()
+        if text in NULL_DATES or text.startswith("0000-00-00"):
+            return None
+        match = TIMESTAMP.fullmatch(text)
+        if match is None:
+            raise ValueError("not a timestamp")
+        day, clock, offset = match.groups()
+        moment = datetime.fromisoformat(f"{day}T{clock or '00:00:00'}")
+        # A local time that does not exist or repeats at a DST change takes the first offset.
+        return moment.replace(tzinfo=_offset(offset) if offset else self.zone).isoformat()
+
+    def local(self, moment: datetime) -> str:
+        """An aware moment as the vendor's timezoneless ``YYYY-MM-DD hh:mm:ss`` (query format)."""
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- converters: each returns the normalised value or raises ValueError ---------------------
+def to_int(value: t.Any) -> int | None:
+    if value is None or type(value) is int:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            number = float(text)
+            if number.is_integer():
+                return int(number)
+            raise
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError("not an integer")
+
+
+def to_number(value: t.Any) -> int | float | None:
+    if value is None or (type(value) in (int, float)):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        text = value.strip()
+        return float(text) if text else None
+    raise ValueError("not a number")
+
+
+def to_bool(value: t.Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if not text:
+            return None
+        if text in TRUE_TEXT:
+            return True
+        if text in FALSE_TEXT:
+            return False
+    raise ValueError("not a boolean")
+
+
+def to_str(value: t.Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # e.g. an employee_id or zip code sent as a number
+    raise ValueError("not a string")
+
+
+def to_date(value: t.Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        if value == 0:
+            return None
+        raise ValueError("not a date")
+    text = value.strip()
+    if text in NULL_DATES or text.startswith("0000-00-00"):
+        return None
+    match = MIDNIGHT.fullmatch(text)
+    if match is None:
+        raise ValueError("not a date")
+    return date.fromisoformat(match.group(1)).isoformat()
+
+
+class Normaliser:
+    """Compiled once per stream from its schema: converts a vendor record to schema types."""
+
+    def __init__(
+        self, stream_name: str, schema: dict[str, t.Any], timestamps: Timestamps, warn: Callable[[str], None]
+    ) -> None:
+        self.stream_name = stream_name
+        self.timestamps = timestamps
+        self.warn = warn
+        self.ignored: set[str] = set()
+        self.record = self._compile(schema, "")
+
+    def __call__(self, record: t.Any) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = self.record(record)
+        return result
+
+    def _to_datetime(self, value: t.Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self.timestamps.to_iso(value)
+        if value == 0:
+            return None
+        raise ValueError("not a timestamp")
+
+    def _compile(self, schema: dict[str, t.Any], path: str) -> Converter:
+        types = schema.get("type", [])
+        kind = next((k for k in ([types] if isinstance(types, str) else types) if k != "null"), "")
+        if kind == "object":
+            return self._object(schema.get("properties", {}), path)
+        if kind == "array":
+            return self._array(self._compile(schema.get("items", {}), f"{path}[]"), path)
+        if kind == "string":
+            fmt = schema.get("format")
+            return {"date-time": self._to_datetime, "date": to_date}.get(fmt or "", to_str)
+        return {"integer": to_int, "number": to_number, "boolean": to_bool}[kind]
+
+    def _array(self, item: Converter, path: str) -> Converter:
+        def convert(value: t.Any) -> list[t.Any] | None:
+            if value is None:
+                return None
+            if not isinstance(value, list):
+                raise ValueError("not a list")
+            return [item(element) for element in value]
+
+        return convert
+
+    def _object(self, properties: dict[str, t.Any], path: str) -> Converter:
+        fields = [
+            (name, self._compile(sub, f"{path}.{name}" if path else name)) for name, sub in properties.items()
+        ]
+        known = frozenset(properties)
+
+        def convert(value: t.Any) -> dict[str, t.Any] | None:
+            if value is None or value == []:  # PHP renders an empty object as []
+                return None
+            if not isinstance(value, dict):
+                raise ValueError("not an object")
+            result = {}
+            for name, field in fields:
+                if name in value:
+                    try:
+                        result[name] = field(value[name])
+                    except (ValueError, TypeError) as error:
+                        where = f"{path}.{name}" if path else name
+                        raise NormalisationError(
+                            f"{self.stream_name}: field '{where}' cannot be read ({error}; got a "
+                            f"{type(value[name]).__name__})"
+                        ) from None
+            if len(value) > len(result):
+                self._note_ignored(value.keys() - known, path)
+            return result
+
+        return convert
+
+    def _note_ignored(self, names: Iterable[str], path: str) -> None:
+        for name in names:
+            where = f"{path}.{name}" if path else name
+            if where not in self.ignored:
+                self.ignored.add(where)
+                self.warn(f"{self.stream_name}: ignoring field '{where}', not in the documented schema")
+
+
+def find_next_link(body: t.Any) -> str | None:
+    """The next-page URL wherever the vendor puts it: ``metadata.links.next`` (time_offs),
+    ``pagination.next`` (callbacks, announcements, assumed for logs), ``links.next`` or a
+    top-level ``next`` (string or ``{"href": ...}``)."""
+    if not isinstance(body, dict):
+        return None
+    metadata = body.get("metadata")
+    holders = [
+        metadata.get("links") if isinstance(metadata, dict) else None,
+        body.get("pagination"),
+        body.get("links"),
+        body,
+    ]
+    for holder in holders:
+        if isinstance(holder, dict):
+            link = holder.get("next")
+            if isinstance(link, dict):
+                link = link.get("href")
+            if isinstance(link, str) and link.strip():
+                return link.strip()
+    return None
+
+
+class NextLinkPaginator(BaseAPIPaginator["str | None"]):
+    """Follows next links until null; an empty page with a next link (a month without time
+    off) does not end the pagination."""
+
+    def __init__(self, stream: CrewsenseStream) -> None:
+        super().__init__(None)
+        self._stream = stream
+
+    def get_next(self, response: requests.Response) -> str | None:
+        return self._stream.next_page_url(response)
+
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        return True
+
+
+class CrewsenseStream(VendorRESTStream):
+    """Base of every Crewsense stream."""
+
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # post_process already normalises
+    #: whether the answer's next links paginate this endpoint (not /schedule: its next link
+    #: is the following period, not the rest of the one asked for)
+    follow_next_links = True
+    #: records to keep a key for, for dropping repeats within the run (see :meth:`post_process`)
+    _tap: TapCrewsense
+
+    def __init__(self, tap: TapCrewsense) -> None:
+        super().__init__(tap=tap)
+        self._decoded: tuple[requests.Response | None, t.Any] = (None, None)
+        self._seen: dict[tuple[t.Any, ...], str | None] = {}
+        self.repeats = 0
+        self.normalise = Normaliser(self.name, self.schema, tap.timestamps, self.logger.warning)
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap.authenticator
+
+    @property
+    def url_base(self) -> str:
+        return self._tap.api_url
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Accept": "application/json", "User-Agent": self._tap.user_agent}
+
+    # --- pages ------------------------------------------------------------------------
+    def get_new_paginator(self) -> BaseAPIPaginator[t.Any] | None:
+        return NextLinkPaginator(self) if self.follow_next_links else None
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        if page.next_page_token:  # an already re-rooted next link carries its own query
+            return HTTPRequest(url=page.next_page_token, method="GET", headers=self.http_headers, params={})
+        return super().get_http_request(page=page)
+
+    def page_body(self, response: requests.Response) -> t.Any:
+        """The decoded body, parsed once per page (records and next link share it)."""
+        if self._decoded[0] is not response:
+            self._decoded = (response, self.decode(response))
+        return self._decoded[1]
+
+    def next_page_url(self, response: requests.Response) -> str | None:
+        """The next link, used only for its path and query, re-rooted on ``api_url``: the
+        vendor's links name other hosts (``http://api.crewsense.local``) and the token must
+        never travel anywhere but the configured API."""
+        link = find_next_link(self.page_body(response))
+        if link is None:
+            return None
+        parts = urlsplit(urljoin(response.url, link))
+        base_path = urlsplit(self.url_base).path.rstrip("/")
+        path = parts.path if parts.path.startswith(f"{base_path}/") else f"{base_path}{parts.path}"
+        root = self.url_base[: len(self.url_base) - len(base_path)] if base_path else self.url_base
+        return f"{root}{path}?{parts.query}" if parts.query else f"{root}{path}"
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        body = self.page_body(response)
+        if isinstance(body, list):
+            return body
+        if isinstance(body, dict):
+            for key in ("items", "data"):
+                if isinstance(body.get(key), list):
+                    return body[key]  # type: ignore[no-any-return]
+            if all(key in body for key in self.primary_keys):  # one object instead of a list
+                return [body]
+        raise VendorAPIError(self.unexpected_shape(response), response)
+
+    def unexpected_shape(self, response: requests.Response) -> str:
+        path = urlsplit(response.url).path
+        return f"{self.name}: GET {path} answered {response.status_code} with an unexpected body shape"
+
+    # --- records ----------------------------------------------------------------------
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
+        """Normalise; drop a record already emitted in this run (time off segments and
+        callbacks that straddle two windows or month pages come back in both)."""
+        record = self.normalise(row)
+        key = tuple(record.get(name) for name in self.primary_keys)
+        if None in key:
+            missing = self.primary_keys[key.index(None)]
+            raise NormalisationError(f"{self.name}: a record has no '{missing}' (primary key)")
+        if key in self._seen:
+            self.repeats += 1
+            return None
+        self._seen[key] = self.last_relevant_day(record)
+        return record
+
+    def last_relevant_day(self, record: dict[str, t.Any]) -> str | None:
+        """The last local day on which the record can still be answered (None: any time)."""
+        return None

@@ -1,0 +1,366 @@
+"""One class per Crewsense endpoint."""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+
+from tap_crewsense import schemas
+from tap_crewsense.client import CrewsenseStream
+from workforce_taps.http import VendorAPIError
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context, Record
+
+
+# --- users ---------------------------------------------------------------------------------
+class UsersStream(CrewsenseStream):
+    name = "users"
+    path = "/v1/users"
+    primary_keys = ("user_id",)
+    schema = schemas.USERS
+
+    def get_child_context(self, record: Record, context: Context | None) -> dict[str, t.Any]:
+        return {"user_id": record["user_id"]}
+
+
+class UserQualifiersStream(CrewsenseStream):
+    name = "user_qualifiers"
+    path = "/v1/users/{user_id}/qualifiers"
+    primary_keys = ("user_id", "id")
+    schema = schemas.USER_QUALIFIERS
+    parent_stream_type = UsersStream
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no bookmark per user
+
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
+        assert context is not None
+        return super().post_process({**row, "user_id": context["user_id"]}, context)
+
+
+# --- reference data --------------------------------------------------------------------------
+class AssignmentsStream(CrewsenseStream):
+    name = "assignments"
+    path = "/v1/assignments"
+    primary_keys = ("id",)
+    schema = schemas.ASSIGNMENTS
+
+
+class WorkTypesStream(CrewsenseStream):
+    name = "work_types"
+    path = "/v1/work_types"
+    primary_keys = ("id",)
+    schema = schemas.WORK_TYPES
+
+
+class WorkSubtypesStream(CrewsenseStream):
+    name = "work_subtypes"
+    path = "/v1/work_subtypes"
+    primary_keys = ("id",)
+    schema = schemas.WORK_SUBTYPES
+
+
+class TimeOffTypesStream(CrewsenseStream):
+    name = "time_off_types"
+    path = "/v1/time_off_types"
+    primary_keys = ("id",)
+    schema = schemas.TIME_OFF_TYPES
+
+
+class LabelsStream(CrewsenseStream):
+    name = "labels"
+    path = "/v1/labels"
+    primary_keys = ("id",)
+    schema = schemas.LABELS
+
+
+class GroupsStream(CrewsenseStream):
+    name = "groups"
+    path = "/v1/groups"
+    primary_keys = ("id",)
+    schema = schemas.GROUPS
+
+
+class TitlesStream(CrewsenseStream):
+    """CallBack lists; ``/v1/titles`` is the documented alias of ``/v1/lists``."""
+
+    name = "titles"
+    path = "/v1/titles"
+    primary_keys = ("id",)
+    schema = schemas.TITLES
+
+
+class QualifiersStream(CrewsenseStream):
+    name = "qualifiers"
+    path = "/v1/qualifiers"
+    primary_keys = ("id",)
+    schema = schemas.QUALIFIERS
+
+
+class CertificationsStream(CrewsenseStream):
+    name = "certifications"
+    path = "/v1/certifications"
+    primary_keys = ("id",)
+    schema = schemas.CERTIFICATIONS
+
+
+# --- incremental streams --------------------------------------------------------------------
+class BookmarkedStream(CrewsenseStream):
+    """A stream whose bookmark the stream itself decides, not the SDK's per-record maximum."""
+
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        return None  # the cap ("never later than today") is applied where bookmarks are made
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
+        """Records do not move the bookmark (see :meth:`save_bookmark`)."""
+
+    def save_bookmark(self, value: str) -> None:
+        """Make ``value`` the durable bookmark now and emit STATE, so that a run killed
+        after this point resumes from here."""
+        state = self.stream_state
+        state["progress_markers"] = {"replication_key": self.replication_key, "replication_key_value": value}
+        self.finalize_state_progress_markers(state)
+
+
+class DateWindowStream(BookmarkedStream):
+    """A ``start``/``end`` ranged endpoint read in date windows, ``end_date`` inclusive.
+
+    The bookmark is the last day of the last completed window, never later than today (the
+    future still changes, so it is read again every run). A run starts at bookmark -
+    ``lookback_days``, never before ``start_date``. One bookmark per stream.
+    """
+
+    replication_key = "start"
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    window_days = 31
+    #: ``start``/``end`` as dates (``YYYY-MM-DD``) rather than the vendor's datetimes
+    dates_only = False
+    #: the record field after whose (local) day the record can no longer be answered
+    end_field = "end"
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.window: tuple[date, date] | None = None
+
+    def windows(self) -> Iterator[tuple[date, date]]:
+        settings = self._tap.settings
+        first = settings.start_date
+        starting = self.get_starting_replication_key_value(None)  # bookmark or start_date
+        if starting:
+            resumed = date.fromisoformat(str(starting)[:10]) - timedelta(days=settings.lookback_days)
+            first = max(first, resumed)
+        while first <= settings.end_date:
+            last = min(first + timedelta(days=self.window_days - 1), settings.end_date)
+            yield first, last
+            first = last + timedelta(days=1)
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        assert self.window is not None
+        first, last = self.window
+        if self.dates_only:
+            return {"start": first.isoformat(), "end": last.isoformat()}
+        # The whole of the last day, whichever way the vendor reads `end` (inclusive or not).
+        return {"start": f"{first} 00:00:00", "end": f"{last} 23:59:59"}
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        today = self._tap.settings.today
+        for first, last in self.windows():
+            self.window = (first, last)
+            self.forget_before(first)
+            yield from super().get_records(context)
+            previous = self.stream_state.get("replication_key_value")
+            bookmark = min(last, today).isoformat()
+            if isinstance(previous, str) and previous[:10] > bookmark:
+                bookmark = previous[:10]  # a rerun of the lookback never moves it back
+            self.save_bookmark(bookmark)
+        if self.repeats:
+            self.logger.info("%s: %d repeated records skipped", self.name, self.repeats)
+
+    def forget_before(self, first: date) -> None:
+        """Keys of records that ended before this window cannot come back: free them, so
+        memory stays flat however long the date range."""
+        cutoff = (first - timedelta(days=1)).isoformat()
+        self._seen = {k: v for k, v in self._seen.items() if v is None or v >= cutoff}
+
+    def last_relevant_day(self, record: dict[str, t.Any]) -> str | None:
+        value = record.get(self.end_field)
+        return value[:10] if isinstance(value, str) else None
+
+
+class TimeOffsStream(DateWindowStream):
+    """Month pages via ``metadata.links.next``; a segment straddling a month boundary is on
+    both pages and is emitted once."""
+
+    name = "time_offs"
+    path = "/v1/time_offs"
+    primary_keys = ("id", "start")
+    schema = schemas.TIME_OFFS
+
+
+def _field(value: t.Any, key: str) -> t.Any:
+    return value.get(key) if isinstance(value, dict) else None
+
+
+class ScheduleShiftsStream(DateWindowStream):
+    """``/v1/schedule`` flattened to one record per scheduled shift."""
+
+    name = "schedule_shifts"
+    path = "/v1/schedule"
+    primary_keys = ("id", "date")
+    replication_key = "date"
+    schema = schemas.SCHEDULE_SHIFTS
+    follow_next_links = False  # its next link is the following period
+    window_days = 7
+    end_field = "date"
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        days = _field(self.page_body(response), "days")
+        if isinstance(days, dict):  # tolerate days keyed by date
+            days = [{"date": key, **value} for key, value in days.items() if isinstance(value, dict)]
+        if not isinstance(days, list):
+            raise VendorAPIError(self.unexpected_shape(response), response)
+        for day in days:
+            for assignment in _field(day, "assignments") or []:
+                for shift in _field(assignment, "shifts") or []:
+                    yield self.flatten(day, assignment, shift)
+
+    @staticmethod
+    def flatten(
+        day: dict[str, t.Any], assignment: dict[str, t.Any], shift: dict[str, t.Any]
+    ) -> dict[str, t.Any]:
+        user, work_type = shift.get("user"), shift.get("work_type")
+        return {
+            "id": shift.get("id"),
+            "date": day.get("date") or assignment.get("date"),
+            "assignment_id": assignment.get("id"),
+            "assignment_name": assignment.get("name"),
+            "user_id": _field(user, "id"),
+            "user_name": _field(user, "name"),
+            "work_type_id": _field(work_type, "id"),
+            "work_type_name": _field(work_type, "name"),
+            "start": shift.get("start"),
+            "end": shift.get("end"),
+            "length": shift.get("length"),
+            "break_start": shift.get("break_start"),
+            "break_end": shift.get("break_end"),
+            "break_length": shift.get("break_length"),
+            "hold_over": shift.get("hold_over"),
+            "recurring": shift.get("recurring"),
+            "labels": shift.get("labels"),
+            "qualifiers": shift.get("qualifiers"),
+        }
+
+
+class DayLabelsStream(DateWindowStream):
+    """``{"days": {"YYYY-MM-DD": {color, label}}}``, one record per date."""
+
+    name = "day_labels"
+    path = "/v1/day_labels"
+    primary_keys = ("date",)
+    replication_key = "date"
+    schema = schemas.DAY_LABELS
+    follow_next_links = False
+    dates_only = True
+    end_field = "date"
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        days = _field(self.page_body(response), "days")
+        if isinstance(days, dict):
+            return [
+                {"date": key, **(value if isinstance(value, dict) else {})} for key, value in days.items()
+            ]
+        if isinstance(days, list):  # an empty map arrives as []; a list of dated objects is read too
+            return [day for day in days if isinstance(day, dict)]
+        raise VendorAPIError(self.unexpected_shape(response), response)
+
+
+class PayrollStream(DateWindowStream):
+    name = "payroll"
+    path = "/v1/payroll"
+    primary_keys = ("user_id", "start", "type")
+    schema = schemas.PAYROLL
+    window_days = 7
+
+
+class CallbacksStream(DateWindowStream):
+    """``data`` / ``pagination`` offset links."""
+
+    name = "callbacks"
+    path = "/v1/callbacks"
+    primary_keys = ("id",)
+    schema = schemas.CALLBACKS
+
+
+class AvailabilityPeriodsStream(DateWindowStream):
+    name = "availability_periods"
+    path = "/v1/availability_periods"
+    primary_keys = ("id",)
+    schema = schemas.AVAILABILITY_PERIODS
+
+
+class LogsStream(BookmarkedStream):
+    """The system log, 50 a page, filtered with ``after``; the bookmark is the newest
+    ``created`` seen, saved once every page has been read (the log comes newest first)."""
+
+    name = "logs"
+    path = "/v1/logs"
+    primary_keys = ("log_id",)
+    replication_key = "created"
+    schema = schemas.LOGS
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.newest: datetime | None = None
+        self.after = ""
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"after": self.after}
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        settings = self._tap.settings
+        floor = datetime.combine(settings.start_date, datetime.min.time(), settings.zone)
+        after = floor
+        self.newest = None
+        starting = self.get_starting_replication_key_value(None)
+        if starting and len(str(starting)) > 10:  # a bookmark, not the start_date
+            # one second earlier: entries of the bookmark's own second that the last run
+            # had not seen yet are read again rather than missed (`after` may be exclusive)
+            moment = datetime.fromisoformat(str(starting))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=settings.zone)
+            after = max(floor, moment - timedelta(seconds=1))
+            self.newest = moment  # the bookmark never moves back
+        self.after = self._tap.timestamps.local(after)
+        yield from super().get_records(context)
+        if self.newest is not None:
+            self.save_bookmark(self.newest.isoformat())
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
+        created = latest_record.get("created")
+        if created:
+            moment = datetime.fromisoformat(created)  # compared as instants, not as text
+            if self.newest is None or moment > self.newest:
+                self.newest = moment
+
+
+STREAMS: tuple[type[CrewsenseStream], ...] = (
+    UsersStream,
+    UserQualifiersStream,
+    AssignmentsStream,
+    WorkTypesStream,
+    WorkSubtypesStream,
+    TimeOffTypesStream,
+    LabelsStream,
+    GroupsStream,
+    TitlesStream,
+    QualifiersStream,
+    CertificationsStream,
+    TimeOffsStream,
+    ScheduleShiftsStream,
+    DayLabelsStream,
+    PayrollStream,
+    CallbacksStream,
+    LogsStream,
+    AvailabilityPeriodsStream,
+)
