@@ -1,0 +1,223 @@
+"""The HeiaHeia Admin API base stream: URL, token, errors, paging and record normalisation."""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import date, datetime, timezone
+
+from singer_sdk.helpers._state import PROGRESS_MARKERS
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.pagination import PageNumberPaginator
+
+from workforce_taps.http import VendorAPIError, VendorRESTStream
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+
+    from tap_heiaheia.tap import TapHeiaHeia
+
+Path = tuple[str, ...]
+
+
+class NormalisationError(ValueError):
+    """A vendor value the tap cannot turn into its declared type."""
+
+
+def utc_today() -> date:
+    """Today in UTC: what decides which reporting periods are complete."""
+    return datetime.now(timezone.utc).date()
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _as_integer(value: t.Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise TypeError
+
+
+def _as_datetime(value: t.Any) -> str:
+    """UTC ISO 8601; the API mixes offsets (``+02:00``, ``Z``), bookmarks need one form.
+    A time without offset is taken as UTC; integers are Unix seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value, timezone.utc)
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise TypeError
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _as_date(value: t.Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return date.fromisoformat(value.strip()[:10]).isoformat()
+
+
+CONVERTERS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "integer": _as_integer,
+    "date-time": _as_datetime,
+    "date": _as_date,
+}
+EMPTY_VALUES = (None, "", "0", 0)  # the API's ways of saying "no date"
+
+
+def normalise(stream: str, record: dict[str, t.Any], fields: dict[Path, str]) -> dict[str, t.Any]:
+    """The one place vendor quirks are normalised: IDs sent as strings become integers, dates
+    and timestamps become ISO (timestamps in UTC), empty strings or ``0`` for a missing date
+    become null. A path step ``*`` means every item of a list. A value that cannot be
+    converted fails the run naming stream and field; absent fields stay absent."""
+    for path, kind in fields.items():
+        _convert(stream, record, path, path, CONVERTERS[kind], kind)
+    return record
+
+
+def _convert(
+    stream: str,
+    node: t.Any,
+    rest: Path,
+    path: Path,
+    converter: t.Callable[[t.Any], t.Any],
+    kind: str,
+) -> None:
+    step, rest = rest[0], rest[1:]
+    if step == "*":
+        keys: t.Iterable[t.Any] = range(len(node)) if isinstance(node, list) else ()
+    else:
+        keys = (step,) if isinstance(node, dict) and step in node else ()
+    for key in keys:
+        if rest:
+            _convert(stream, node[key], rest, path, converter, kind)
+            continue
+        value = node[key]
+        if value is None or (kind != "integer" and value in EMPTY_VALUES):
+            node[key] = None
+            continue
+        try:
+            node[key] = converter(value)
+        except (TypeError, ValueError) as error:
+            raise NormalisationError(
+                f"{stream}: field {'.'.join(path)} has a value that is not {kind}: {value!r}"
+            ) from error
+
+
+def page_items(stream: str, body: t.Any) -> list[dict[str, t.Any]]:
+    """The ``{"total": …, "items": […]}`` envelope; a bare list is accepted too."""
+    items = body.get("items") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise NormalisationError(f"{stream}: the answer has no items list")
+    return items
+
+
+class ShortPagePaginator(PageNumberPaginator):
+    """Pages 1, 2, … until a page holds fewer than ``per_page`` items (the API's ``total`` is
+    null unless requested, so the page size is the only end marker)."""
+
+    def __init__(self, stream: HeiaHeiaStream) -> None:
+        super().__init__(start_value=1)
+        self._stream = stream
+
+    def has_more(self, response: requests.Response) -> bool:
+        return self._stream.last_page_size >= self._stream.per_page
+
+
+class HeiaHeiaStream(VendorRESTStream):
+    """Every HeiaHeia stream: shared token, ErrorResponse messages, one normalisation."""
+
+    # post_process normalises every typed field, so the SDK need not walk records again
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    #: fields (paths into the record) normalised by post_process, by JSON-schema kind
+    typed_fields: t.ClassVar[dict[Path, str]] = {}
+
+    _tap: TapHeiaHeia
+    last_page_size = 0
+
+    @property
+    def url_base(self) -> str:
+        return self._tap.api_url
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap.authenticator
+
+    @property
+    def per_page(self) -> int:
+        return int(self.config.get("per_page", 500))
+
+    def vendor_error_message(self, response: requests.Response) -> str:
+        """``ErrorResponse``: ``{"error": code, "error_description": text}``."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        if not isinstance(body, dict):
+            return ""
+        parts = [str(body[key]) for key in ("error", "error_description") if body.get(key)]
+        return " - ".join(parts) or super().vendor_error_message(response)
+
+    def response_error_message(self, response: requests.Response) -> str:
+        message = super().response_error_message(response)
+        if response.status_code == 401:
+            message += (
+                " (also with a freshly issued access token): check client_id, client_secret "
+                "and the grant settings (email/magic_token or username/password)"
+            )
+        return message
+
+    def paged_items(self, response: requests.Response) -> list[dict[str, t.Any]]:
+        items = page_items(self.name, self.decode(response))
+        self.last_page_size = len(items)
+        return items
+
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        return normalise(self.name, row, self.typed_fields)
+
+    def bookmarked(
+        self, state: dict[str, t.Any], records: t.Iterable[dict[str, t.Any]]
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Yield records of one partition in ascending bookmark order, making each a durable
+        bookmark (and writing a STATE) right after the SDK has written it, so a run killed
+        midway resumes after the last record a target received. (Progress markers are opened
+        here: the SDK would otherwise warn once per record that they are not resumable.)"""
+        for record in records:
+            state.setdefault(PROGRESS_MARKERS, {})
+            yield record
+            self.commit_progress(state)
+
+    def commit_progress(self, state: dict[str, t.Any]) -> None:
+        """Promote this partition's progress to its bookmark, never moving it backwards, and
+        write a STATE message now."""
+        bookmark = state.get("replication_key_value")
+        reached = (state.get(PROGRESS_MARKERS) or {}).get("replication_key_value")
+        if bookmark and reached and str(reached) < str(bookmark):
+            state[PROGRESS_MARKERS]["replication_key_value"] = bookmark
+        self.finalize_state_progress_markers(state)
+
+
+class OrganisationChildStream(HeiaHeiaStream):
+    """A per-organisation endpoint: a 403 (``no_org_access``) skips that organisation with a
+    warning, for this and every later stream of the run, instead of failing the run."""
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        assert context is not None
+        organisation_id = context["organisation_id"]
+        if organisation_id in self._tap.inaccessible_organisations:
+            return
+        try:
+            yield from super().get_records(context)
+        except VendorAPIError as error:
+            if error.response is None or error.response.status_code != 403:
+                raise
+            self.logger.warning("%s; skipping organisation %s", error, organisation_id)
+            self._tap.inaccessible_organisations.add(organisation_id)

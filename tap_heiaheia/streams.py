@@ -1,0 +1,373 @@
+"""One stream per HeiaHeia endpoint, in the guide's per-organisation order:
+
+organisations → organisation_stats → energy_levels
+              → survey_reports → survey_report_data
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import quote
+
+from tap_heiaheia import client, schemas
+from tap_heiaheia.client import (
+    HeiaHeiaStream,
+    OrganisationChildStream,
+    ShortPagePaginator,
+    normalise,
+)
+from workforce_taps.http import VendorAPIError
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+
+ORGANISATIONS_PATH = "/admin/v1/documents/organisations"
+ORGANISATION_PATH = ORGANISATIONS_PATH + "/{organisation_id}"
+# The guide's curl example and the OpenAPI file serve full_data under /reports/v1 (no auth
+# needed); the guide's "HTTP Request" line names /admin/v1. The first is tried, then the other.
+FULL_DATA_PATHS = (
+    "/reports/v1/documents/reports/{data_instance_id}/full_data",
+    "/admin/v1/documents/reports/{data_instance_id}/full_data",
+)
+UNAVAILABLE_KEY = "unavailable_data_instance_ids"  # partition state: reports to retry
+
+
+class OrganisationsStream(HeiaHeiaStream):
+    name = "organisations"
+    path = ORGANISATIONS_PATH
+    primary_keys = ("id",)
+    schema = schemas.ORGANISATIONS
+    typed_fields: t.ClassVar[dict[client.Path, str]] = {
+        ("id",): "integer",
+        ("size_class",): "integer",
+        ("total_membership_count",): "integer",
+        ("hh_core_total_membership_count",): "integer",
+        ("hh_core_accepted_membership_count",): "integer",
+    }
+
+    def get_new_paginator(self) -> ShortPagePaginator:
+        return ShortPagePaginator(self)
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        # arrays as the guide writes them: size_classes=50,10000
+        params: dict[str, t.Any] = {
+            "page": next_page_token,
+            "per_page": self.per_page,
+            "size_classes": ",".join(map(str, self.config.get("size_classes", [50, 10000]))),
+        }
+        if self.config.get("organisation_ids"):
+            params["organisation_ids"] = ",".join(map(str, self.config["organisation_ids"]))
+        return params
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        yield from self.paged_items(response)
+
+    def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
+        return {"organisation_id": record["id"]}
+
+
+class OrganisationStatsStream(OrganisationChildStream):
+    """Live usage counters, snapshotted with the time of the call."""
+
+    name = "organisation_stats"
+    parent_stream_type = OrganisationsStream
+    path = ORGANISATION_PATH + "/stats"
+    primary_keys = ("organisation_id", "synced_at")
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # a snapshot: nothing to bookmark
+    schema = schemas.ORGANISATION_STATS
+    typed_fields: t.ClassVar[dict[client.Path, str]] = {
+        ("organisation_id",): "integer",
+        ("total_membership_count",): "integer",
+        ("hh_core_total_membership_count",): "integer",
+        ("hh_core_accepted_membership_count",): "integer",
+        ("app_use_count",): "integer",
+        ("app_monthly_use_count",): "integer",
+    }
+
+    def get_new_paginator(self) -> None:
+        return None
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        body = self.decode(response)
+        # the guide wraps the counters in {"usage": {…}}, the OpenAPI file does not
+        usage = body.get("usage") if isinstance(body, dict) else None
+        counters = usage if isinstance(usage, dict) else body
+        if not isinstance(counters, dict):
+            raise VendorAPIError(f"{self.name}: GET {self.path} answered a non-object", response)
+        yield {**counters, "synced_at": client.utc_now_iso()}
+
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        assert context is not None
+        row["organisation_id"] = context["organisation_id"]
+        return super().post_process(row, context)
+
+    def generate_child_contexts(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> t.Iterable[dict[str, t.Any]]:
+        """Energy levels only where enough members use HeiaHeia (the guide: below 5 there is
+        no point)."""
+        accepted = record.get("hh_core_accepted_membership_count") or 0
+        if accepted >= int(self.config.get("min_accepted_members", 5)):
+            yield {"organisation_id": record["organisation_id"]}
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "week":  # ISO weeks, Monday to Sunday
+        return day - timedelta(days=day.weekday())
+    if period == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return day.replace(day=1)
+
+
+def next_period_start(start: date, period: str) -> date:
+    if period == "week":
+        return start + timedelta(days=7)
+    months = start.year * 12 + start.month - 1 + (3 if period == "quarter" else 1)
+    return date(months // 12, months % 12 + 1, 1)
+
+
+class EnergyLevelsStream(OrganisationChildStream):
+    """One record per organisation per completed period, fetched once: right after the period
+    ends, as the guide advises (the server recomputes past periods from current data)."""
+
+    name = "energy_levels"
+    parent_stream_type = OrganisationStatsStream
+    path = ORGANISATION_PATH + "/energy_levels"
+    primary_keys = ("organisation_id", "period_start")
+    replication_key = "period_start"
+    state_partitioning_keys: t.ClassVar[list[str]] = ["organisation_id"]
+    schema = schemas.ENERGY_LEVELS
+    typed_fields: t.ClassVar[dict[client.Path, str]] = {
+        ("organisation_id",): "integer",
+        ("period_start",): "date",
+        ("period_end",): "date",
+        ("organisation", "id"): "integer",
+        ("organisation", "size_class"): "integer",
+        ("questions", "*", "id"): "integer",
+        ("teams", "*", "id"): "integer",
+    }
+
+    def get_new_paginator(self) -> None:
+        return None
+
+    def due_periods(self, context: Context) -> t.Iterator[tuple[date, date]]:
+        """Completed periods after this organisation's bookmark (or from start_date's)."""
+        period = str(self.config.get("energy_levels_period", "month"))
+        start = period_start(date.fromisoformat(str(self.config["start_date"])[:10]), period)
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        if bookmark:
+            start = max(start, next_period_start(period_start(date.fromisoformat(bookmark), period), period))
+        today = client.utc_today()
+        while next_period_start(start, period) <= today:
+            following = next_period_start(start, period)
+            yield start, following - timedelta(days=1)
+            start = following
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        assert context is not None
+        state = self.get_context_state(context)
+        yield from self.bookmarked(state, self.fetch_periods(context))
+
+    def fetch_periods(self, context: Context) -> t.Iterator[dict[str, t.Any]]:
+        for start, end in list(self.due_periods(context)):
+            window = {**context, "start_date": start.isoformat(), "end_date": end.isoformat()}
+            for record in super().get_records(window):
+                yield {
+                    "organisation_id": context["organisation_id"],
+                    "period_start": window["start_date"],
+                    "period_end": window["end_date"],
+                    **record,
+                }
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        assert context is not None
+        return {"start_date": context["start_date"], "end_date": context["end_date"]}
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        body = self.decode(response)
+        if not isinstance(body, dict):
+            raise VendorAPIError(f"{self.name}: GET {self.path} answered a non-object", response)
+        yield body
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """What survey_report_data needs to know about a listed report."""
+
+    report_id: int
+    data_instance_id: str
+    first_viewed_at: str | None
+
+    def viewed_after(self, bookmark: str | None) -> bool:
+        if bookmark is None or self.first_viewed_at is None:
+            return True
+        return datetime.fromisoformat(self.first_viewed_at) > datetime.fromisoformat(bookmark)
+
+
+class SurveyReportsStream(OrganisationChildStream):
+    """Report metadata; only viewed reports have accessible data (the guide)."""
+
+    name = "survey_reports"
+    parent_stream_type = OrganisationsStream
+    path = ORGANISATION_PATH + "/reports"
+    primary_keys = ("id",)
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    schema = schemas.SURVEY_REPORTS
+    typed_fields: t.ClassVar[dict[client.Path, str]] = {
+        ("id",): "integer",
+        ("organisation_id",): "integer",
+        ("first_viewed_at",): "date-time",
+        ("generated_at",): "date-time",
+        ("scheduled_survey", "id"): "integer",
+        ("scheduled_survey", "started_at"): "date-time",
+        ("scheduled_survey", "ends_on"): "date",
+        ("scheduled_survey", "survey", "id"): "integer",
+        ("scheduled_survey", "enabled_questions", "*"): "integer",
+    }
+
+    def get_new_paginator(self) -> ShortPagePaginator:
+        return ShortPagePaginator(self)
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"viewed": "true", "page": next_page_token, "per_page": self.per_page}
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        yield from self.paged_items(response)
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """All pages first, so survey_report_data can take this organisation's reports oldest
+        first (the API lists newest first) and keep a bookmark that never skips one."""
+        assert context is not None
+        items = [
+            normalise(self.name, {**item, "organisation_id": context["organisation_id"]}, self.typed_fields)
+            for item in super().get_records(context)
+        ]
+        self._tap.listed_reports[context["organisation_id"]] = [
+            ReportRef(item["id"], self.data_instance_id(item), item.get("first_viewed_at")) for item in items
+        ]
+        yield from items
+
+    def data_instance_id(self, item: dict[str, t.Any]) -> str:
+        instance = item.get("data_instance")
+        value = instance.get("id") if isinstance(instance, dict) else None
+        if value in (None, ""):
+            raise client.NormalisationError(f"{self.name}: field data_instance.id is missing")
+        return str(value)
+
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        return row  # normalised in get_records, before the listing is handed on
+
+    def generate_child_contexts(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> t.Iterable[dict[str, t.Any]]:
+        """One survey_report_data pass per organisation, when its listing is complete."""
+        assert context is not None
+        if context["organisation_id"] in self._tap.listed_reports:
+            yield {"organisation_id": context["organisation_id"]}
+
+
+class SurveyReportDataStream(HeiaHeiaStream):
+    """full_data of each viewed report, downloaded once: incremental on the report's
+    first_viewed_at with a bookmark per organisation; reports whose data answers 404 are
+    remembered in the organisation's state and tried again next run."""
+
+    name = "survey_report_data"
+    parent_stream_type = SurveyReportsStream
+    path = FULL_DATA_PATHS[0]
+    primary_keys = ("id",)
+    replication_key = "first_viewed_at"
+    state_partitioning_keys: t.ClassVar[list[str]] = ["organisation_id"]
+    schema = schemas.SURVEY_REPORT_DATA
+    typed_fields: t.ClassVar[dict[client.Path, str]] = {
+        ("organisation_id",): "integer",
+        ("report_id",): "integer",
+        ("first_viewed_at",): "date-time",
+        ("organisation", "id"): "integer",
+        ("organisation", "size_class"): "integer",
+        ("survey", "id"): "integer",
+        ("explicit_team_ids", "*"): "integer",
+        ("explicit_tag_ids", "*"): "integer",
+        ("teams", "*", "id"): "integer",
+        ("questions", "*", "id"): "integer",
+        ("instances", "*", "generated_at"): "date-time",
+        ("instances", "*", "start_time"): "date-time",
+        ("instances", "*", "ends_on"): "date",
+    }
+
+    def get_new_paginator(self) -> None:
+        return None
+
+    def get_url(self, context: Context | None) -> str:
+        assert context is not None
+        return f"{self.url_base}{context['path']}"
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        assert context is not None
+        refs = self._tap.listed_reports.pop(context["organisation_id"], [])
+        state = self.get_context_state(context)
+        bookmark = state.get("replication_key_value")
+        unavailable = set(state.get(UNAVAILABLE_KEY, []))
+        due = [r for r in refs if r.viewed_after(bookmark) or r.data_instance_id in unavailable]
+        due.sort(key=lambda r: (r.first_viewed_at or "", r.report_id))
+        yield from self.bookmarked(state, self.fetch_due(context, state, due, unavailable))
+
+    def fetch_due(
+        self,
+        context: Context,
+        state: dict[str, t.Any],
+        due: list[ReportRef],
+        unavailable: set[str],
+    ) -> t.Iterator[dict[str, t.Any]]:
+        for ref in due:
+            data = self.download(context, ref)
+            if data is None:
+                unavailable.add(ref.data_instance_id)
+            else:
+                unavailable.discard(ref.data_instance_id)
+            if unavailable:
+                state[UNAVAILABLE_KEY] = sorted(unavailable)
+            else:
+                state.pop(UNAVAILABLE_KEY, None)
+            if data is None:
+                self.commit_progress(state)
+            else:
+                yield data
+
+    def download(self, context: Context, ref: ReportRef) -> dict[str, t.Any] | None:
+        """full_data from the first path that has it; None (with a warning) if none does."""
+        last_error: VendorAPIError | None = None
+        for template in FULL_DATA_PATHS:
+            path = template.format(data_instance_id=quote(ref.data_instance_id, safe=""))
+            try:
+                for body in super().get_records({**context, "path": path}):
+                    return self.with_report_fields(body, ref)
+            except VendorAPIError as error:
+                if error.response is None or error.response.status_code != 404:
+                    raise
+                last_error = error
+        self.logger.warning(
+            "%s; report %s of organisation %s skipped, tried again next run",
+            last_error,
+            ref.report_id,
+            context["organisation_id"],
+        )
+        return None
+
+    def with_report_fields(self, body: dict[str, t.Any], ref: ReportRef) -> dict[str, t.Any]:
+        own_id = body.get("id")
+        if own_id not in (None, "") and str(own_id) != ref.data_instance_id:
+            raise client.NormalisationError(
+                f"{self.name}: field id of full_data is {own_id!r}, not its data instance id "
+                f"{ref.data_instance_id!r} (report {ref.report_id})"
+            )
+        body.update(id=ref.data_instance_id, report_id=ref.report_id, first_viewed_at=ref.first_viewed_at)
+        return body
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        body = self.decode(response)
+        if not isinstance(body, dict):
+            raise VendorAPIError(f"{self.name}: full_data answered a non-object", response)
+        yield body
