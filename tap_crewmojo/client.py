@@ -1,0 +1,280 @@
+"""The Crewmojo base stream: report requests, long-running jobs, streamed parsing, errors.
+
+A report answer is either the report itself (CSV by default, JSON when asked) or a job
+(``200 {"success": "true", "jobId": …}``) to poll with ``GET …?jobId=``. CSV is read as a
+stream (``csv.reader`` over the socket) so memory stays flat whatever the report's size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import typing as t
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from singer_sdk.exceptions import FatalAPIError
+
+from tap_crewmojo.columns import (
+    CONVERTERS,
+    ValueTypeError,
+    as_text,
+    property_names,
+    schema_type,
+)
+from workforce_taps.http import VendorAPIError, VendorRESTStream
+
+if t.TYPE_CHECKING:
+    from tap_crewmojo.auth import CrewmojoAuthenticator
+
+# The vendor documents no signal for an expired job; these answers to a poll mean it is gone.
+JOB_GONE_STATUSES = (400, 404, 410)
+REPORT_FIELDS = ("report_start_date", "report_end_date")
+
+
+class ReportError(FatalAPIError):
+    """A report that cannot be read: names report, and row and column where there is one."""
+
+
+@dataclass
+class ReportBody:
+    """A report's heading row and an iterator over its data rows (lists of raw values)."""
+
+    headings: list[str]
+    rows: Iterator[list[t.Any]]
+    close: t.Callable[[], None]
+
+
+class CrewmojoStream(VendorRESTStream):
+    """Posts report requests and follows jobs; subclasses turn rows into records."""
+
+    rest_method = "POST"
+
+    def __init__(self, *args: t.Any, report_id: str, **kwargs: t.Any) -> None:
+        self.report_id = report_id
+        super().__init__(*args, **kwargs)
+        self.path = f"/v1/integrations/download/{report_id}"
+        # Bodies are read as they arrive; a 1,000,000-row report is never held whole.
+        self.requests_session.stream = True
+
+    @property
+    def url_base(self) -> str:
+        return str(getattr(self._tap, "api_url"))  # noqa: B009  (checked once by the tap)
+
+    @property
+    def authenticator(self) -> CrewmojoAuthenticator:
+        # One authenticator per tap: a second token would revoke the first.
+        return t.cast("CrewmojoAuthenticator", getattr(self._tap, "authenticator"))  # noqa: B009
+
+    # --- errors ------------------------------------------------------------------------
+    def response_error_message(self, response: requests.Response) -> str:
+        message = super().response_error_message(response)
+        if response.status_code == 401:
+            message += (
+                " (the token obtained with the client_id and client_secret settings was "
+                "rejected even after renewing it once; another process using the same "
+                "credentials revokes this one's token)"
+            )
+        return message
+
+    # --- requests ----------------------------------------------------------------------
+    def _send(
+        self, method: str, body: dict[str, t.Any] | None, job_id: str | None = None
+    ) -> requests.Response:
+        prepared = self.build_prepared_request(
+            method=method,
+            url=self.get_url(None),
+            json=body,
+            params={"jobId": job_id} if job_id else None,
+            headers=self.http_headers,
+        )
+        response: requests.Response = self.request_decorator(self._request)(prepared, None)
+        return response
+
+    def fetch_report(self, body: dict[str, t.Any]) -> ReportBody:
+        """Request the report, following its job until it arrives.
+
+        A job older than ``job_timeout`` (counted from the request that started it) or gone
+        (a poll answered 400/404/410) is abandoned and the report requested anew, at most
+        ``job_restarts`` times.
+        """
+        timeout = float(self.config.get("job_timeout", 300))
+        interval = float(self.config.get("job_poll_interval", 5))
+        restarts = int(self.config.get("job_restarts", 2))
+        for attempt in range(restarts + 1):
+            if attempt:
+                self.logger.warning(
+                    "%s: requesting report %s anew (restart %d of %d)",
+                    self.name, self.report_id, attempt, restarts,
+                )  # fmt: skip
+            started = time.monotonic()
+            answer = self._send("POST", body)
+            while (job_id := self._job_id(answer)) is not None:
+                age = time.monotonic() - started
+                if age >= timeout:
+                    self.logger.warning(
+                        "%s: report %s job not ready after %.0f s (job_timeout)",
+                        self.name, self.report_id, age,
+                    )  # fmt: skip
+                    break
+                time.sleep(min(interval, timeout - age))
+                try:
+                    answer = self._send("GET", None, job_id)
+                except VendorAPIError as error:
+                    if error.response is None or error.response.status_code not in (JOB_GONE_STATUSES):
+                        raise
+                    self.logger.warning(
+                        "%s: report %s job is gone (poll answered %d)",
+                        self.name, self.report_id, error.response.status_code,
+                    )  # fmt: skip
+                    break
+            else:
+                return self._report_body(answer, expect_json=body.get("contentType") == "json")
+        raise ReportError(
+            f"{self.name}: report {self.report_id} did not arrive: its job was abandoned "
+            f"{restarts + 1} times (job_timeout {timeout:g} s, job_restarts {restarts})"
+        )
+
+    def _is_json(self, response: requests.Response) -> bool:
+        return "json" in response.headers.get("Content-Type", "").lower()
+
+    def _job_id(self, response: requests.Response) -> str | None:
+        """The job id of a "still working" answer; None when the answer is the report."""
+        if not self._is_json(response):
+            return None
+        payload = self._decoded(response)
+        if isinstance(payload, dict) and payload.get("jobId") not in (None, ""):
+            if str(payload.get("success", "true")).lower() == "false":
+                raise VendorAPIError(self._unexpected(response, "a failure"), response)
+            return str(payload["jobId"])
+        return None
+
+    def _decoded(self, response: requests.Response) -> t.Any:
+        cached = getattr(response, "_crewmojo_json", None)
+        if cached is None:
+            cached = self.decode(response)
+            setattr(response, "_crewmojo_json", cached)  # noqa: B010
+        return cached
+
+    def _unexpected(self, response: requests.Response, what: str) -> str:
+        path = urlsplit(response.url).path
+        return f"{self.name}: {response.request.method} {path} answered {response.status_code} with {what}"
+
+    # --- report bodies -----------------------------------------------------------------
+    def _report_body(self, response: requests.Response, *, expect_json: bool) -> ReportBody:
+        """CSV (streamed) unless the answer is JSON; the poll answers CSV even for a JSON
+        request per the vendor doc, so the answer's own Content-Type decides."""
+        if self._is_json(response):
+            return self._json_body(response, self._decoded(response))
+        if expect_json:
+            # JSON was asked for but the answer is not labelled JSON: sniff it.
+            text = response.content.decode("utf-8-sig")
+            if text.lstrip()[:1] in ("[", "{"):
+                return self._json_body(response, self.decode(response))
+            return self._csv_body(response, io.StringIO(text, newline=""))
+        response.raw.decode_content = True
+        encoding = (
+            response.encoding if response.encoding and "utf" not in response.encoding.lower() else "utf-8-sig"
+        )
+        stream = io.TextIOWrapper(t.cast("t.IO[bytes]", response.raw), encoding=encoding, newline="")
+        return self._csv_body(response, stream)
+
+    def _csv_body(self, response: requests.Response, text: t.TextIO) -> ReportBody:
+        reader = csv.reader(text)
+        headings = next(reader, None)
+        if headings is None:
+            response.close()
+            raise ReportError(
+                self._unexpected(response, f"an empty body for report {self.report_id} (no heading row)")
+            )
+
+        def rows() -> Iterator[list[t.Any]]:
+            for row in reader:
+                if row:  # a blank line is no row
+                    yield row
+
+        return ReportBody(headings, rows(), response.close)
+
+    def _json_body(self, response: requests.Response, payload: t.Any) -> ReportBody:
+        """An array of objects keyed by heading (assumed; the doc shows none), or that array
+        wrapped in a one-key object."""
+        if isinstance(payload, dict) and len(payload) == 1:
+            payload = next(iter(payload.values()))
+        if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
+            response.close()
+            raise ReportError(self._unexpected(response, "JSON that is not an array of rows"))
+        headings: list[str] = []
+        seen: set[str] = set()
+        for row in payload:
+            for key in row:
+                if key not in seen:
+                    seen.add(key)
+                    headings.append(key)
+        positions = list(range(len(headings)))
+        rows = ([row.get(headings[p]) for p in positions] for row in payload)
+        return ReportBody(headings, rows, response.close)
+
+    # --- rows → records ----------------------------------------------------------------
+    def records_from(
+        self, report: ReportBody, properties: dict[str, dict[str, t.Any]], extra: dict[str, t.Any]
+    ) -> Iterator[dict[str, t.Any]]:
+        """Normalise every row by its column's declared type; a value that does not fit is
+        an error naming report, row and column. ``extra`` is added to every record."""
+        names = property_names(report.headings, reserved=REPORT_FIELDS)
+        kept = [i for i, name in enumerate(names) if name in properties]
+        if len(kept) < len(names):
+            dropped = [report.headings[i] for i in range(len(names)) if i not in kept]
+            self.logger.warning(
+                "%s: report %s has columns not in the catalog's schema, left out: %s "
+                "(run discovery again to add them)",
+                self.name, self.report_id, ", ".join(dropped),
+            )  # fmt: skip
+        missing = [name for name in properties if name not in names and name not in extra]
+        columns = [(i, names[i], CONVERTERS[schema_type(properties[names[i]])]) for i in kept]
+        width = len(names)
+        try:
+            for number, row in enumerate(report.rows, start=1):
+                if len(row) != width:
+                    raise ReportError(
+                        f"{self.name}: report {self.report_id} row {number} has {len(row)} "
+                        f"values for {width} headings"
+                    )
+                record = dict.fromkeys(missing)
+                for position, name, convert in columns:
+                    value = row[position]
+                    if value is None or value == "":
+                        record[name] = None
+                        continue
+                    try:
+                        record[name] = convert(value)
+                    except ValueTypeError as error:
+                        raise ReportError(
+                            f"{self.name}: report {self.report_id} row {number}, column "
+                            f"{report.headings[position]!r} ({name}): value {error} "
+                            f"(declared {schema_type(properties[name])}; see column_types)"
+                        ) from None
+                record.update(extra)
+                yield record
+        except (requests.exceptions.RequestException, OSError) as error:
+            raise ReportError(
+                f"{self.name}: report {self.report_id} broke off while downloading: {type(error).__name__}"
+            ) from None
+        finally:
+            report.close()
+
+    def sample(self, body: dict[str, t.Any], rows: int) -> tuple[list[str], list[list[str]]]:
+        """The heading row and up to ``rows`` data rows (as text), then the connection is
+        closed without reading the rest."""
+        report = self.fetch_report(body)
+        try:
+            sample = []
+            for row in report.rows:
+                sample.append([as_text(value) for value in row])
+                if len(sample) >= rows:
+                    break
+        finally:
+            report.close()
+        return report.headings, sample

@@ -1,0 +1,200 @@
+"""tap-crewmojo: Crewmojo report downloads as Singer streams."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from singer_sdk import Stream, Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_crewmojo.auth import CrewmojoAuthenticator
+from tap_crewmojo.columns import COLUMN_TYPES, snake_name
+from tap_crewmojo.streams import REPORT_FIELD_SCHEMAS, ReportStream
+from workforce_taps.http import check_api_url
+from workforce_taps.output import BufferedMsgSpecWriter
+
+ENVIRONMENTS = {
+    "production": "https://api.crewmojo.com",
+    "test": "https://api.test.crewmojo.com",
+}
+
+
+class TapCrewmojo(Tap):
+    name = "tap-crewmojo"
+    message_writer_class = BufferedMsgSpecWriter
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "client_id",
+            th.StringType,
+            required=True,
+            title="Client ID",
+            description="From Company Settings → Integrations → API Authentication.",
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="Client secret",
+            description="The Secret Key shown beside the Client ID (viewing it is logged).",
+        ),
+        th.Property(
+            "environment",
+            th.StringType,
+            default="production",
+            allowed_values=list(ENVIRONMENTS),
+            title="Environment",
+            description="production (https://api.crewmojo.com) or test (https://api.test.crewmojo.com).",
+        ),
+        th.Property(
+            "api_url",
+            th.StringType,
+            title="API URL",
+            description="Overrides environment (https only; plain http only for loopback).",
+        ),
+        th.Property(
+            "reports",
+            th.ArrayType(th.StringType),
+            default=["oneonone.summary"],
+            title="Reports",
+            description="Report identifiers, one stream each (oneonone.summary → "
+            "oneonone_summary). Crewmojo tells each customer which reports it may use.",
+        ),
+        th.Property(
+            "start_date",
+            th.DateType,
+            title="Start date",
+            description="First day of the report range (with end_date, or neither).",
+        ),
+        th.Property(
+            "end_date",
+            th.DateType,
+            title="End date",
+            description="Last day of the report range, inclusive (with start_date, or neither).",
+        ),
+        th.Property(
+            "window",
+            th.StringType,
+            default="none",
+            allowed_values=["none", "month", "week"],
+            title="Window",
+            description="Fetch the range as one report (none), by calendar month, or by ISO "
+            "week, with a bookmark after every window. month/week need start_date and end_date.",
+        ),
+        th.Property(
+            "content_type",
+            th.StringType,
+            default="csv",
+            allowed_values=["csv", "json"],
+            title="Content type",
+            description="csv (streamed, flat memory) or json (each report read whole).",
+        ),
+        th.Property(
+            "job_poll_interval",
+            th.NumberType,
+            default=5,
+            title="Job poll interval",
+            description="Seconds between polls of a long-running report job.",
+        ),
+        th.Property(
+            "job_timeout",
+            th.NumberType,
+            default=300,
+            title="Job timeout",
+            description="Seconds after the request that started a job before it is abandoned "
+            "and the report requested anew.",
+        ),
+        th.Property(
+            "job_restarts",
+            th.IntegerType,
+            default=2,
+            title="Job restarts",
+            description="How many times a timed-out or expired job is restarted before the run fails.",
+        ),
+        th.Property(
+            "column_types",
+            th.ObjectType(
+                additional_properties=th.ObjectType(
+                    additional_properties=th.StringType(allowed_values=list(COLUMN_TYPES))
+                )
+            ),
+            title="Column types",
+            description="Per report, a column's type instead of the inferred one: "
+            '{"oneonone.summary": {"Employment End": "date"}}. Columns by heading or property '
+            "name; types: " + ", ".join(COLUMN_TYPES) + ".",
+        ),
+    ).to_dict()
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=False) or self._setting_errors()
+        if errors and raise_errors:
+            # One line per problem, each naming its setting.
+            raise ConfigValidationError(errors[0], errors=errors)
+        return errors
+
+    def _setting_errors(self) -> list[str]:
+        config = self.config
+        errors = []
+        try:
+            self.api_url  # noqa: B018  (validated here so a bad URL fails before any request)
+        except ConfigValidationError as error:
+            errors.append(str(error))
+        for key in ("start_date", "end_date"):
+            try:
+                dt.date.fromisoformat(str(config.get(key, "2000-01-01"))[:10])
+            except ValueError:
+                errors.append(f"{key}: not a date (YYYY-MM-DD)")
+        if errors:
+            return errors
+        if ("start_date" in config) != ("end_date" in config):
+            errors.append("start_date/end_date: give both or neither (Crewmojo needs both)")
+        elif "start_date" in config and config["start_date"] > config["end_date"]:
+            errors.append("start_date: must not be after end_date")
+        if config.get("window", "none") != "none" and "start_date" not in config:
+            errors.append("window: month and week need start_date and end_date")
+        reports = list(config.get("reports", ["oneonone.summary"]))
+        names = [snake_name(report) for report in reports]
+        if not reports or not all(names):
+            errors.append("reports: give at least one report identifier with a letter or digit")
+        elif len(set(names)) < len(names):
+            errors.append("reports: two identifiers give the same stream name")
+        for key, floor in (("job_poll_interval", 0), ("job_timeout", 0), ("job_restarts", -1)):
+            if float(config.get(key, 1)) <= floor:
+                errors.append(f"{key}: must be greater than {floor}")
+        return errors
+
+    @functools.cached_property
+    def api_url(self) -> str:
+        configured = self.config.get("api_url")
+        if configured:
+            return check_api_url(str(configured))
+        return ENVIRONMENTS[str(self.config.get("environment", "production"))]
+
+    @functools.cached_property
+    def authenticator(self) -> CrewmojoAuthenticator:
+        """Built once and shared by every stream: a second token would revoke the first."""
+        return CrewmojoAuthenticator(
+            f"{self.api_url}/v1/oauth/token",
+            str(self.config["client_id"]),
+            str(self.config["client_secret"]),
+        )
+
+    def discover_streams(self) -> list[Stream]:
+        """One stream per report. A catalog's schema is used as given; otherwise the
+        report's heading row and a sample of rows are read over HTTP."""
+        catalog = self.input_catalog
+        overrides: dict[str, dict[str, str]] = dict(self.config.get("column_types") or {})
+        streams: list[Stream] = []
+        for report in self.config.get("reports", ["oneonone.summary"]):
+            name = snake_name(report)
+            entry = catalog.get_stream(name) if catalog else None
+            if entry is not None:
+                streams.append(ReportStream(self, report, entry.schema.to_dict()))
+                continue
+            probe = ReportStream(self, report, {"properties": dict(REPORT_FIELD_SCHEMAS)})
+            schema = probe.discover_schema(overrides.get(report) or overrides.get(name) or {})
+            streams.append(ReportStream(self, report, schema))
+        return streams
