@@ -65,7 +65,10 @@ class Settings:
         for setting in ("client_id", "client_secret"):
             if not isinstance(config.get(setting), str) or not config[setting].strip():
                 raise _bad(f"{setting}: required")
-        api_url = check_api_url(str(config.get("api_url") or DEFAULT_API_URL))
+        try:
+            api_url = check_api_url(str(config.get("api_url") or DEFAULT_API_URL))
+        except ConfigValidationError as error:
+            raise _bad(str(error)) from None
         zone_name = str(config.get("timezone") or "UTC")
         try:
             zone = ZoneInfo(zone_name)
@@ -143,10 +146,18 @@ class TapCrewsense(Tap):
         th.Property("user_agent", th.StringType, description="User-Agent header sent with every request"),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        if kwargs.get("validate_config", True):
-            self.settings  # noqa: B018 - fail now, with one line naming the setting
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The JSON schema's checks, then the ones it cannot express; the first failure is
+        reported as one line naming its setting."""
+        errors = super()._validate_config(raise_errors=False)
+        if not errors:
+            try:
+                self.settings  # noqa: B018 - checks every setting
+            except ConfigValidationError as error:
+                errors = [str(error)]
+        if errors and raise_errors:
+            raise ConfigValidationError(errors[0], errors=errors[:1])
+        return errors
 
     @cached_property
     def settings(self) -> Settings:
