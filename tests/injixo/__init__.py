@@ -18,9 +18,7 @@ def days_ago(days: int) -> str:
 
 def injixo_config(server: SandboxServer, **overrides: Any) -> dict[str, Any]:
     """A short range (20 days back, 10 ahead) keeps each sync small and fast."""
-    config = demo_config(server.url)
-    config.update(start_date=days_ago(20), lookahead_days=10, **overrides)
-    return config
+    return {**demo_config(server.url), "start_date": days_ago(20), "lookahead_days": 10, **overrides}
 
 
 def app_of(server: SandboxServer) -> InjixoApp:
