@@ -236,7 +236,9 @@ class HeiaHeiaApp(VendorApp):
             if (size_classes is None or org.size_class in size_classes) and (ids is None or org.id in ids)
         ]
 
-    def expected_counts(self, config: dict[str, Any]) -> dict[str, int]:
+    def expected_counts(self, config: dict[str, Any], today: dt.date | None = None) -> dict[str, int]:
+        """Distinct records per stream of a first full sync; energy levels count the periods
+        completed by ``today`` (UTC today unless given)."""
         orgs = self.matching_organisations(
             list(config.get("size_classes") or [50, 10000]), config.get("organisation_ids")
         )
@@ -246,7 +248,7 @@ class HeiaHeiaApp(VendorApp):
         periods = completed_periods(
             dt.date.fromisoformat(str(config["start_date"])[:10]),
             config.get("energy_levels_period", "month"),
-            dt.datetime.now(dt.timezone.utc).date(),
+            today or dt.datetime.now(dt.timezone.utc).date(),
         )
         viewed = [r for org in reachable for r in org.reports if r.viewed]
         return {
