@@ -313,6 +313,7 @@ class CrewmojoApp(VendorApp):
         send_expires_in: bool = True,
         sync_wait: float = 30.0,
         generation_seconds: float | dict[str, float] = 0.0,
+        slow_requests: int | None = None,
         job_lifetime: float = 600.0,
         expired_job_status: int = 400,
         json_wrapper: str | None = None,
@@ -327,6 +328,8 @@ class CrewmojoApp(VendorApp):
         self.send_expires_in = send_expires_in
         self.sync_wait = sync_wait
         self.generation_seconds = generation_seconds
+        self.slow_requests = slow_requests  # only the first N report requests are slow
+        self.report_requests: list[tuple[str, dict[str, Any]]] = []  # (report, body) log
         self.job_lifetime = job_lifetime
         self.expired_job_status = expired_job_status
         self.json_wrapper = json_wrapper
@@ -361,8 +364,10 @@ class CrewmojoApp(VendorApp):
         return self.error(401, "unauthorized", "Unauthorized")
 
     def revoke_tokens(self) -> None:
+        """Another process fetched a token with the same credentials: earlier ones die."""
         with self.lock:
-            self.tokens.clear()
+            self.tokens = {secrets.token_urlsafe(32): time.monotonic() + self.token_lifetime}
+            self.tokens_issued += 1
 
     def is_authorized(self, request: Request) -> bool:
         return "authorization" in request.headers
@@ -392,6 +397,8 @@ class CrewmojoApp(VendorApp):
         return Response.json(body)
 
     def _generation_time(self, report: str) -> float:
+        if self.slow_requests is not None and len(self.report_requests) > self.slow_requests:
+            return 0.0
         if isinstance(self.generation_seconds, dict):
             return float(self.generation_seconds.get(report, 0.0))
         return float(self.generation_seconds)
@@ -405,6 +412,8 @@ class CrewmojoApp(VendorApp):
             return self.invalid()
         if not isinstance(body, dict) or report not in self.reports:
             return self.invalid()
+        with self.lock:
+            self.report_requests.append((report, body))
         if ("startDate" in body) != ("endDate" in body):
             return self.invalid()
         if "startDate" in body:

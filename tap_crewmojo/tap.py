@@ -22,7 +22,10 @@ ENVIRONMENTS = {
 
 
 class TapCrewmojo(Tap):
+    """Crewmojo report downloads (oneonone.summary and others) as Singer streams."""
+
     name = "tap-crewmojo"
+    package_name = "workforce-taps"
     message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
@@ -129,7 +132,11 @@ class TapCrewmojo(Tap):
     ).to_dict()
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=False) or self._setting_errors()
+        try:
+            errors = super()._validate_config(raise_errors=True)
+        except ConfigValidationError as error:
+            errors = list(error.errors)
+        errors = errors or self._setting_errors()
         if errors and raise_errors:
             # One line per problem, each naming its setting.
             raise ConfigValidationError(errors[0], errors=errors)
@@ -142,13 +149,14 @@ class TapCrewmojo(Tap):
             self.api_url  # noqa: B018  (validated here so a bad URL fails before any request)
         except ConfigValidationError as error:
             errors.append(str(error))
+        bad_dates = []
         for key in ("start_date", "end_date"):
             try:
                 dt.date.fromisoformat(str(config.get(key, "2000-01-01"))[:10])
             except ValueError:
-                errors.append(f"{key}: not a date (YYYY-MM-DD)")
-        if errors:
-            return errors
+                bad_dates.append(f"{key}: not a date (YYYY-MM-DD)")
+        if bad_dates:
+            return errors + bad_dates
         if ("start_date" in config) != ("end_date" in config):
             errors.append("start_date/end_date: give both or neither (Crewmojo needs both)")
         elif "start_date" in config and config["start_date"] > config["end_date"]:
