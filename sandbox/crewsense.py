@@ -600,7 +600,7 @@ class CrewsenseApp(VendorApp):
         self.callbacks_per_page = callbacks_per_page
         self.credentials = (client_id, client_secret)
         self.tokens: dict[str, float] = {}  # token -> expiry (unix time)
-        self.tokens_issued = 0
+        self.issued: list[str] = []  # every token ever handed out (tests look for leaks)
         self._token_lock = threading.Lock()
         self.route("POST", "/oauth/access_token", self.access_token)
         for path, handler in (
@@ -626,6 +626,10 @@ class CrewsenseApp(VendorApp):
             ("/v1/availability_periods", self.availability_periods),
         ):
             self.route("GET", path, self.protected(handler))
+
+    @property
+    def tokens_issued(self) -> int:
+        return len(self.issued)
 
     # --- vendor conventions -------------------------------------------------------------
     def error(self, status: int, code: str, message: str | list[str]) -> Response:
@@ -682,7 +686,7 @@ class CrewsenseApp(VendorApp):
         expires = time.time() + self.token_lifetime
         with self._token_lock:
             self.tokens[token] = expires
-            self.tokens_issued += 1
+            self.issued.append(token)
         body: dict[str, Any] = {"access_token": token, "token_type": "bearer", "expires": int(expires)}
         if not self.omit_expires_in:
             body["expires_in"] = int(self.token_lifetime)

@@ -102,11 +102,9 @@ class CrewsenseAuthenticator(OAuthAuthenticator):
 
         response = post()
         if response.status_code in (400, 401, 403):
-            # a refused secret is a bad setting, reported as one line naming it
-            raise ConfigValidationError(
-                self._failure(response) + " (check client_id and client_secret)",
-                errors=[self._failure(response) + " (check client_id and client_secret)"],
-            )
+            # refused credentials are a bad setting, reported as one line naming it
+            message = f"client_id / client_secret: refused ({self._failure(response)})"
+            raise ConfigValidationError(message, errors=[message])
         if response.status_code != 200:
             raise RuntimeError(self._failure(response))
         try:

@@ -26,7 +26,9 @@ def org_today() -> date:
     return datetime.now(ZONE).date()
 
 
-def tap_config(server: SandboxServer, days_back: int = 40, days_ahead: int = 10, **overrides: Any) -> dict[str, Any]:
+def tap_config(
+    server: SandboxServer, days_back: int = 40, days_ahead: int = 10, **overrides: Any
+) -> dict[str, Any]:
     """A short date range around today on the sandbox: enough for several windows and
     month pages, small enough for a fast test."""
     config = demo_config(server.url)
@@ -47,4 +49,13 @@ def keys(records: list[dict[str, Any]], *names: str) -> list[tuple[Any, ...]]:
     return [tuple(record[name] for name in names) for record in records]
 
 
-__all__ = ["CLIENT_SECRET", "DATED_STREAMS", "OFFSET_TIMESTAMP", "ZONE", "app_of", "keys", "org_today", "tap_config"]
+__all__ = [
+    "CLIENT_SECRET",
+    "DATED_STREAMS",
+    "OFFSET_TIMESTAMP",
+    "ZONE",
+    "app_of",
+    "keys",
+    "org_today",
+    "tap_config",
+]

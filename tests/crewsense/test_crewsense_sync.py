@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from taputil import SyncResult, run_sync
 
+from crewsense import OFFSET_TIMESTAMP, ZONE, app_of, keys, org_today, tap_config
 from sandbox.core import SandboxServer
 from tap_crewsense.tap import TapCrewsense
-from crewsense import OFFSET_TIMESTAMP, ZONE, app_of, keys, org_today, tap_config
-from taputil import SyncResult, run_sync
 
 StartSandbox = Callable[..., SandboxServer]
 
@@ -107,9 +107,10 @@ def test_users_and_their_qualifiers_equal_the_tenant(synced: Any) -> None:
         for user_id, items in tenant.user_qualifiers.items()
         for q in items
     )
-    assert sorted(
-        (r["user_id"], r["id"], r["name"], r["ranking"]) for r in result.records("user_qualifiers")
-    ) == qualifiers
+    assert (
+        sorted((r["user_id"], r["id"], r["name"], r["ranking"]) for r in result.records("user_qualifiers"))
+        == qualifiers
+    )
 
 
 def test_reference_streams_equal_the_tenant(synced: Any) -> None:
@@ -132,7 +133,8 @@ def test_reference_streams_equal_the_tenant(synced: Any) -> None:
     assert assignments[0]["start"] == local(tenant.assignments[0]["start"])
     assert assignments[0]["location"]["latitude"] == pytest.approx(42.4577141)
     assert result.records("work_subtypes") == [
-        {**sub, "id": int(sub["id"]), "work_type_id": int(sub["work_type_id"])} for sub in tenant.work_subtypes
+        {**sub, "id": int(sub["id"]), "work_type_id": int(sub["work_type_id"])}
+        for sub in tenant.work_subtypes
     ]
     for stream, rows in (
         ("groups", tenant.groups),
@@ -224,7 +226,10 @@ def test_callbacks_logs_labels_payroll_and_availability_match(synced: Any) -> No
     assert log["created"] == offset(newest["created"])  # "-0700" becomes "-07:00"
     assert log["user"]["id"] == int(newest["user"]["id"])
     first_day = config["start_date"]
-    assert result.records("day_labels")[0] == {"date": first_day, **tenant.day_label((date.fromisoformat(first_day) - date(2000, 1, 1)).days)}
+    assert result.records("day_labels")[0] == {
+        "date": first_day,
+        **tenant.day_label((date.fromisoformat(first_day) - date(2000, 1, 1)).days),
+    }
     payroll_types = {r["type"] for r in result.records("payroll")}
     assert payroll_types == {"work shift", "time off"}
     assert all(isinstance(r["user_id"], int) for r in result.records("payroll"))
@@ -236,7 +241,9 @@ def test_time_offs_follow_month_pages_and_drop_their_overlap(synced: Any) -> Non
     pages = server.requests_to(r"^/v1/time_offs$")
     assert any(entry.arg("after") for entry in pages), "no second month page was requested"
     # a segment straddling a month boundary is on two pages but emitted once
-    assert len({(r["id"], r["start"]) for r in result.records("time_offs")}) == len(result.records("time_offs"))
+    assert len({(r["id"], r["start"]) for r in result.records("time_offs")}) == len(
+        result.records("time_offs")
+    )
     logs = server.requests_to(r"^/v1/logs$")
     assert len(logs) > 1 and any(entry.arg("offset") for entry in logs)
 

@@ -1,0 +1,123 @@
+"""Tokens (expiry, revocation, refusal) and HTTP faults (429, 5xx, dropped connections)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from taputil import run_sync
+
+from crewsense import app_of, tap_config
+from sandbox.core import SandboxServer
+from tap_crewsense.tap import TapCrewsense
+
+StartSandbox = Callable[..., SandboxServer]
+
+#: a selection that keeps fault tests quick: two reference streams and one windowed stream
+FEW_STREAMS = ("labels", "groups", "time_offs")
+
+
+def selected(*streams: str) -> dict[str, object]:
+    catalog = TapCrewsense(config=None, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        chosen = entry["tap_stream_id"] in streams
+        for metadata in entry["metadata"]:
+            if not metadata["breadcrumb"]:
+                metadata["metadata"]["selected"] = chosen
+    return catalog
+
+
+def test_the_token_is_renewed_ahead_of_its_expiry(start_sandbox: StartSandbox) -> None:
+    # renewed 0.4 s ahead (a fifth of its life): a 0.3 s answer never outlives its token
+    server = start_sandbox("crewsense", token_lifetime=2.0)
+    server.inject("delay", r"^/v1/(schedule|payroll)$", times=8, delay=0.3)
+    config = tap_config(server, days_back=20, days_ahead=0)
+    result = run_sync(TapCrewsense, config)
+    assert app_of(server).tokens_issued >= 2
+    assert [e for e in server.log if e.status == 401] == [], "a request left with an expired token"
+    assert len(result.records("payroll")) == app_of(server).expected_counts(config)["payroll"]
+
+
+def test_a_token_revoked_mid_run_is_renewed_once_and_the_run_completes(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("revoke_tokens", r"^/v1/time_offs$", after=1)
+    config = tap_config(server, days_back=70, days_ahead=0)
+    result = run_sync(TapCrewsense, config, catalog=selected(*FEW_STREAMS))
+    refused = [e for e in server.log if e.status == 401]
+    assert len(refused) == 1 and refused[0].path == "/v1/time_offs"
+    assert app_of(server).tokens_issued == 2
+    assert len(result.records("time_offs")) == app_of(server).expected_counts(config)["time_offs"]
+
+
+def test_a_token_refused_again_after_renewal_fails_naming_stream_path_and_status(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("revoke_tokens", r"^/v1/labels$", times=5)
+    with pytest.raises(FatalAPIError) as failure:
+        run_sync(TapCrewsense, tap_config(server), catalog=selected("labels"))
+    message = str(failure.value)
+    assert message.startswith("labels: GET /v1/labels answered 401")
+    assert "Access token is not valid" in message
+    assert len(server.requests_to(r"^/v1/labels$")) == 2  # renewed once, then gave up
+
+
+def test_a_refused_secret_is_a_setting_error(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    config = tap_config(server, client_secret="not-the-secret")
+    with pytest.raises(ConfigValidationError, match="client_secret") as failure:
+        run_sync(TapCrewsense, config, catalog=selected("labels"))
+    assert "not-the-secret" not in str(failure.value)
+    assert "401" in str(failure.value)
+
+
+def test_a_token_answer_without_expires_in_uses_expires(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense", omit_expires_in=True, token_lifetime=2.0)
+    server.inject("delay", r"^/v1/", times=8, delay=0.3)
+    result = run_sync(TapCrewsense, tap_config(server), catalog=selected(*FEW_STREAMS))
+    assert app_of(server).tokens_issued >= 2
+    assert [e for e in server.log if e.status == 401] == []
+    assert result.records("labels")
+
+
+def test_429_waits_as_long_as_retry_after_says(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("status", r"^/v1/labels$", status=429, headers={"Retry-After": "1"}, body={"status": 429})
+    result = run_sync(TapCrewsense, tap_config(server), catalog=selected("labels"))
+    first, second = server.requests_to(r"^/v1/labels$")
+    assert first.status == 429 and second.status == 200
+    assert second.started - first.ended >= 0.95
+    assert len(result.records("labels")) == 3
+
+
+def test_5xx_bursts_and_dropped_connections_are_retried(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("status", r"^/v1/time_offs$", status=503, times=2, headers={"Retry-After": "0"})
+    server.inject("drop", r"^/v1/groups$")
+    server.inject("status", r"^/oauth/access_token$", status=500, headers={"Retry-After": "0"})
+    config = tap_config(server, days_back=30, days_ahead=0)
+    result = run_sync(TapCrewsense, config, catalog=selected(*FEW_STREAMS))
+    assert len(result.records("time_offs")) == app_of(server).expected_counts(config)["time_offs"]
+    assert len(result.records("groups")) == 3
+    assert [e.status for e in server.requests_to(r"^/v1/time_offs$")][:3] == [503, 503, 200]
+
+
+def test_5xx_that_never_ends_fails_after_bounded_tries(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("status", r"^/v1/labels$", status=502, times=100, headers={"Retry-After": "0"})
+    with pytest.raises(Exception, match=r"labels: GET /v1/labels answered 502"):
+        run_sync(TapCrewsense, tap_config(server), catalog=selected("labels"))
+    assert len(server.requests_to(r"^/v1/labels$")) == 6
+
+
+def test_other_4xx_fail_at_once_with_the_vendor_message(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    body = {"status": 404, "error": "not found", "error_message": "No query results for model [User]."}
+    server.inject("status", r"^/v1/groups$", status=404, body=body)
+    with pytest.raises(FatalAPIError) as failure:
+        run_sync(TapCrewsense, tap_config(server), catalog=selected("groups"))
+    assert str(failure.value) == (
+        "groups: GET /v1/groups answered 404 Not Found: No query results for model [User]."
+    )
+    assert len(server.requests_to(r"^/v1/groups$")) == 1
