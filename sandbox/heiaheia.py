@@ -142,7 +142,8 @@ class HeiaHeiaApp(VendorApp):
         self.token_lifetime = token_lifetime
         self.forbidden_organisations = set(forbidden_organisations)
         self.unavailable_data: set[str] = set()  # data instance ids whose full_data is 404
-        self.tokens: dict[str, float] = {}
+        self.tokens: dict[str, float] = {}  # live tokens and when they were issued
+        self.issued_tokens: list[str] = []  # every token ever issued (tests look for leaks)
         self.organisations = self._generate(organisations or ORGANISATION_COUNTS[size], seed)
         self.by_id = {org.id: org for org in self.organisations}
         for org in self.organisations:
@@ -317,6 +318,7 @@ class HeiaHeiaApp(VendorApp):
         token = secrets.token_hex(16)
         with self.lock:
             self.tokens[token] = time.monotonic()
+            self.issued_tokens.append(token)
         return Response.json(
             {
                 "access_token": token,
