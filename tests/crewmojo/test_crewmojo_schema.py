@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 import pytest
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from taputil import run_sync
 
 from sandbox.core import SandboxServer
 from tap_crewmojo.columns import infer_type, property_names, snake_name
 from tap_crewmojo.tap import TapCrewmojo
+
 from .helpers import app_of, config_for
-from taputil import run_sync
 
 StartSandbox = Callable[..., SandboxServer]
 
@@ -40,9 +41,7 @@ def test_repeated_and_empty_headings_become_unique() -> None:
         "column_4",
         "column_5",
     ]
-    assert property_names(["Report Start Date"], reserved=["report_start_date"]) == [
-        "report_start_date_2"
-    ]
+    assert property_names(["Report Start Date"], reserved=["report_start_date"]) == ["report_start_date_2"]
 
 
 @pytest.mark.parametrize(
@@ -101,9 +100,11 @@ def test_records_normalised_by_type(start_sandbox: StartSandbox) -> None:
     assert first["active"] is False
     assert first["sparkle_factor"] == 7.5
     assert first["home_address"] == '14 "The" Parade, Suburb 0'
-    assert first["report_start_date"] is None and first["report_end_date"] is None
+    assert first["report_start_date"] is None
+    assert first["report_end_date"] is None
     multiline = [r["leave_history"] for r in records if r["leave_history"]]
-    assert multiline and all("\n" in value for value in multiline)
+    assert multiline
+    assert all("\n" in value for value in multiline)
 
 
 def test_column_types_override(start_sandbox: StartSandbox) -> None:
@@ -135,7 +136,7 @@ def test_value_that_does_not_fit_names_report_row_and_column(start_sandbox: Star
 def test_column_types_for_an_unknown_column_is_a_config_error(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("crewmojo")
     config = config_for(server, column_types={"oneonone.summary": {"No Such Column": "date"}})
-    with pytest.raises(ConfigValidationError, match="column_types: report oneonone.summary"):
+    with pytest.raises(ConfigValidationError, match=r"column_types: report oneonone\.summary"):
         run_sync(TapCrewmojo, config)
 
 

@@ -26,9 +26,7 @@ def without_repeated_headings(records: list[dict[str, Any]]) -> list[dict[str, A
 
 
 @pytest.mark.parametrize("wrapper", [None, "data"])
-def test_csv_and_json_runs_yield_identical_records(
-    start_sandbox: StartSandbox, wrapper: str | None
-) -> None:
+def test_csv_and_json_runs_yield_identical_records(start_sandbox: StartSandbox, wrapper: str | None) -> None:
     server = start_sandbox("crewmojo", json_wrapper=wrapper)
     settings = {
         "reports": ["oneonone.summary", "oneonone.meetings"],
@@ -54,9 +52,7 @@ def test_date_range_is_sent_as_yyyymmdd_numbers(start_sandbox: StartSandbox) -> 
     assert requested_windows(server, "oneonone.summary") == [(20240301, 20240331)] * 2
     records = result.records("oneonone_summary")
     assert len(records) == app_of(server).expected_counts(config)["oneonone_summary"]
-    assert {(r["report_start_date"], r["report_end_date"]) for r in records} == {
-        ("2024-03-01", "2024-03-31")
-    }
+    assert {(r["report_start_date"], r["report_end_date"]) for r in records} == {("2024-03-01", "2024-03-31")}
 
 
 def test_calendar_windows_cut_at_both_ends() -> None:
@@ -118,9 +114,7 @@ def test_week_windows_and_an_open_end_stop_at_today(start_sandbox: StartSandbox)
     server = start_sandbox("crewmojo")
     today = dt.datetime.now(dt.timezone.utc).date()
     start = today - dt.timedelta(days=20)
-    config = window_config(
-        server, window="week", start_date=start.isoformat(), end_date="2099-12-31"
-    )
+    config = window_config(server, window="week", start_date=start.isoformat(), end_date="2099-12-31")
     result = run_sync(TapCrewmojo, config)
     windows = requested_windows(server, "oneonone.meetings")[1:]
     assert windows == [
@@ -128,9 +122,10 @@ def test_week_windows_and_an_open_end_stop_at_today(start_sandbox: StartSandbox)
         for a, b in calendar_windows(start, today, "week")
     ]
     monday = today - dt.timedelta(days=today.weekday())
-    assert result.state["bookmarks"]["oneonone_meetings"]["replication_key_value"] == max(
-        monday, start
-    ).isoformat()
+    assert (
+        result.state["bookmarks"]["oneonone_meetings"]["replication_key_value"]
+        == max(monday, start).isoformat()
+    )
 
 
 def test_400_fails_with_the_vendor_message(start_sandbox: StartSandbox) -> None:
@@ -181,7 +176,8 @@ def test_retries_are_bounded(start_sandbox: StartSandbox) -> None:
 def sync_with_token_log(server: SandboxServer, **settings: Any) -> SyncResult:
     result = run_sync(TapCrewmojo, window_config(server, **settings))
     tokens = server.requests_to(TOKEN_PATH)
-    assert tokens and not any(entry.overlapped for entry in tokens)
+    assert tokens
+    assert not any(entry.overlapped for entry in tokens)
     return result
 
 
@@ -192,7 +188,8 @@ def test_revoked_token_is_renewed_once(start_sandbox: StartSandbox) -> None:
     result = sync_with_token_log(server)
     assert result.records("oneonone_meetings")
     statuses = [e.status for e in server.requests_to(DOWNLOAD_PATH)]
-    assert statuses.count(401) == 1 and statuses[-1] == 200
+    assert statuses.count(401) == 1
+    assert statuses[-1] == 200
     assert len(server.requests_to(TOKEN_PATH)) == 2
 
 
@@ -203,7 +200,8 @@ def test_a_second_401_fails_naming_the_credentials(start_sandbox: StartSandbox) 
     with pytest.raises(FatalAPIError) as raised:
         run_sync(TapCrewmojo, config_for(server))
     message = str(raised.value)
-    assert "answered 401" in message and "client_id and client_secret" in message
+    assert "answered 401" in message
+    assert "client_id and client_secret" in message
     assert app_of(server).client_secret not in message
     assert len(server.requests_to(TOKEN_PATH)) == 2  # the first token, one renewal
 
