@@ -141,6 +141,12 @@ class TapInjixo(Tap):
         ):
             if setting in config and int(config[setting]) < minimum:
                 errors.append(f"{setting}: must be at least {minimum}")
+        for setting in ("start_date", "end_date"):
+            try:
+                if config.get(setting):
+                    dt.date.fromisoformat(str(config[setting])[:10])
+            except ValueError:
+                errors.append(f"{setting}: {config[setting]!r} is not a date (YYYY-MM-DD)")
         if "start_date" in config and not errors:
             start, end = self.date_range
             if end < start:

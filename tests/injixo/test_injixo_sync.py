@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from singer_sdk.exceptions import FatalAPIError
+from taputil import run_sync
 
+from injixo import TODAY, app_of, injixo_config, start_injixo
 from sandbox.core import Request, Response, SandboxServer
 from tap_injixo.tap import TapInjixo
-from injixo import TODAY, app_of, injixo_config, start_injixo
-from taputil import run_sync
 
 SCHEDULE_KEY = ("planning_unit_id", "employee_id", "booking_date", "level")
 

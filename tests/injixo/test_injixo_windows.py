@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from singer_sdk.exceptions import RetriableAPIError
-from injixo import TODAY, app_of, days_ago, injixo_config, start_injixo
 from taputil import run_cli, run_cli_killed, run_sync
 
+from injixo import TODAY, app_of, days_ago, injixo_config, start_injixo
 from sandbox.core import LogEntry, SandboxServer
 from tap_injixo.tap import TapInjixo
 
@@ -47,7 +48,7 @@ def test_windows_that_time_out_are_halved_for_that_unit(
     assert window(big[1]) == (window(big[0])[0], 3)  # the same window, halved
     assert all(e.status in (200, 404) and window(e)[1] <= 3 for e in big[1:])  # remembered
     days = [window(e) for e in big[1:]]
-    assert all(a[0] + dt.timedelta(days=a[1]) == b[0] for a, b in zip(days, days[1:]))
+    assert all(a[0] + dt.timedelta(days=a[1]) == b[0] for a, b in itertools.pairwise(days))
     for unit in (1201, 1300, 1301):
         requests = unit_requests(server, unit)
         assert 504 not in {e.status for e in requests}
