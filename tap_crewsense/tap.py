@@ -189,10 +189,5 @@ class TapCrewsense(Tap):
             logger=self.logger,
         )
 
-    def sync_all(self) -> None:
-        # Credentials are checked before any stream starts: refused ones fail in one line.
-        self.authenticator.update_access_token()
-        super().sync_all()
-
     def discover_streams(self) -> list[Stream]:
         return [stream_class(tap=self) for stream_class in STREAMS]

@@ -3,6 +3,7 @@ and a run killed midway resumes from its last STATE without losing a record."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -52,7 +53,7 @@ def test_windows_cover_the_range_once_with_end_date_inclusive(start_sandbox: Sta
         windows = sorted({(e.arg("start"), e.arg("end")) for e in server.requests_to(f"^{path}$")})
         assert windows[0][0][:10] == start.isoformat()
         assert windows[-1][1][:10] == end.isoformat()
-        for (_, previous_end), (next_start, _) in zip(windows, windows[1:], strict=False):
+        for (_, previous_end), (next_start, _) in itertools.pairwise(windows):
             assert date.fromisoformat(next_start[:10]) == date.fromisoformat(previous_end[:10]) + timedelta(
                 days=1
             )
@@ -70,7 +71,8 @@ def test_a_second_run_asks_only_for_the_lookback_window_onwards(start_sandbox: S
         assert len(second.records(stream)) < len(first.records(stream)), stream
     logs_after = server.requests_to(r"^/v1/logs$")[0].arg("after")
     newest = max(record["created"] for record in first.records("logs"))
-    assert logs_after is not None and logs_after < newest.replace("T", " ")[:19]
+    assert logs_after is not None
+    assert logs_after < newest.replace("T", " ")[:19]
     assert len(second.records("logs")) <= 2  # only the newest second again
     assert second.state["bookmarks"] == first.state["bookmarks"]
 

@@ -245,7 +245,7 @@ def test_time_offs_follow_month_pages_and_drop_their_overlap(synced: Any) -> Non
         result.records("time_offs")
     )
     logs = server.requests_to(r"^/v1/logs$")
-    assert len(logs) > 1 and any(entry.arg("offset") for entry in logs)
+    assert any(entry.arg("offset") for entry in logs), "logs: one page only"
 
 
 def test_timezone_setting_applies_to_timezoneless_timestamps(start_sandbox: StartSandbox) -> None:
