@@ -45,6 +45,18 @@ def app_of(server: SandboxServer) -> CrewsenseApp:
     return server.app
 
 
+def catalog_selecting(*streams: str) -> dict[str, Any]:
+    """The tap's catalog with only ``streams`` selected (fault tests stay quick)."""
+    from tap_crewsense.tap import TapCrewsense
+
+    catalog = TapCrewsense(config=None, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if not metadata["breadcrumb"]:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 def keys(records: list[dict[str, Any]], *names: str) -> list[tuple[Any, ...]]:
     return [tuple(record[name] for name in names) for record in records]
 
@@ -55,6 +67,7 @@ __all__ = [
     "OFFSET_TIMESTAMP",
     "ZONE",
     "app_of",
+    "catalog_selecting",
     "keys",
     "org_today",
     "tap_config",

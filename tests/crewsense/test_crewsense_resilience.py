@@ -8,7 +8,7 @@ import pytest
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_sync
 
-from crewsense import app_of, tap_config
+from crewsense import app_of, catalog_selecting, tap_config
 from sandbox.core import SandboxServer
 from tap_crewsense.tap import TapCrewsense
 
@@ -16,16 +16,6 @@ StartSandbox = Callable[..., SandboxServer]
 
 #: a selection that keeps fault tests quick: two reference streams and one windowed stream
 FEW_STREAMS = ("labels", "groups", "time_offs")
-
-
-def selected(*streams: str) -> dict[str, object]:
-    catalog = TapCrewsense(config=None, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        chosen = entry["tap_stream_id"] in streams
-        for metadata in entry["metadata"]:
-            if not metadata["breadcrumb"]:
-                metadata["metadata"]["selected"] = chosen
-    return catalog
 
 
 def test_the_token_is_renewed_ahead_of_its_expiry(start_sandbox: StartSandbox) -> None:
@@ -43,7 +33,7 @@ def test_a_token_revoked_mid_run_is_renewed_once_and_the_run_completes(start_san
     server = start_sandbox("crewsense")
     server.inject("revoke_tokens", r"^/v1/time_offs$", after=1)
     config = tap_config(server, days_back=70, days_ahead=0)
-    result = run_sync(TapCrewsense, config, catalog=selected(*FEW_STREAMS))
+    result = run_sync(TapCrewsense, config, catalog=catalog_selecting(*FEW_STREAMS))
     refused = [e for e in server.log if e.status == 401]
     assert [e.path for e in refused] == ["/v1/time_offs"]
     assert app_of(server).tokens_issued == 2
@@ -56,7 +46,7 @@ def test_a_token_refused_again_after_renewal_fails_naming_stream_path_and_status
     server = start_sandbox("crewsense")
     server.inject("revoke_tokens", r"^/v1/labels$", times=5)
     with pytest.raises(FatalAPIError) as failure:
-        run_sync(TapCrewsense, tap_config(server), catalog=selected("labels"))
+        run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting("labels"))
     message = str(failure.value)
     assert message.startswith("labels: GET /v1/labels answered 401")
     assert "Access token is not valid" in message
@@ -67,7 +57,7 @@ def test_a_refused_secret_is_a_setting_error(start_sandbox: StartSandbox) -> Non
     server = start_sandbox("crewsense")
     config = tap_config(server, client_secret="not-the-secret")
     with pytest.raises(ConfigValidationError, match="client_secret") as failure:
-        run_sync(TapCrewsense, config, catalog=selected("labels"))
+        run_sync(TapCrewsense, config, catalog=catalog_selecting("labels"))
     assert "not-the-secret" not in str(failure.value)
     assert "401" in str(failure.value)
 
@@ -75,7 +65,7 @@ def test_a_refused_secret_is_a_setting_error(start_sandbox: StartSandbox) -> Non
 def test_a_token_answer_without_expires_in_uses_expires(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("crewsense", omit_expires_in=True, token_lifetime=2.0)
     server.inject("delay", r"^/v1/", times=8, delay=0.3)
-    result = run_sync(TapCrewsense, tap_config(server), catalog=selected(*FEW_STREAMS))
+    result = run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting(*FEW_STREAMS))
     assert app_of(server).tokens_issued >= 2
     assert [e for e in server.log if e.status == 401] == []
     assert result.records("labels")
@@ -84,7 +74,7 @@ def test_a_token_answer_without_expires_in_uses_expires(start_sandbox: StartSand
 def test_429_waits_as_long_as_retry_after_says(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("crewsense")
     server.inject("status", r"^/v1/labels$", status=429, headers={"Retry-After": "1"}, body={"status": 429})
-    result = run_sync(TapCrewsense, tap_config(server), catalog=selected("labels"))
+    result = run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting("labels"))
     first, second = server.requests_to(r"^/v1/labels$")
     assert (first.status, second.status) == (429, 200)
     assert second.started - first.ended >= 0.95
@@ -97,7 +87,7 @@ def test_5xx_bursts_and_dropped_connections_are_retried(start_sandbox: StartSand
     server.inject("drop", r"^/v1/groups$")
     server.inject("status", r"^/oauth/access_token$", status=500, headers={"Retry-After": "0"})
     config = tap_config(server, days_back=30, days_ahead=0)
-    result = run_sync(TapCrewsense, config, catalog=selected(*FEW_STREAMS))
+    result = run_sync(TapCrewsense, config, catalog=catalog_selecting(*FEW_STREAMS))
     assert len(result.records("time_offs")) == app_of(server).expected_counts(config)["time_offs"]
     assert len(result.records("groups")) == 3
     assert [e.status for e in server.requests_to(r"^/v1/time_offs$")][:3] == [503, 503, 200]
@@ -107,7 +97,7 @@ def test_5xx_that_never_ends_fails_after_bounded_tries(start_sandbox: StartSandb
     server = start_sandbox("crewsense")
     server.inject("status", r"^/v1/labels$", status=502, times=100, headers={"Retry-After": "0"})
     with pytest.raises(Exception, match=r"labels: GET /v1/labels answered 502"):
-        run_sync(TapCrewsense, tap_config(server), catalog=selected("labels"))
+        run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting("labels"))
     assert len(server.requests_to(r"^/v1/labels$")) == 6
 
 
@@ -116,7 +106,7 @@ def test_other_4xx_fail_at_once_with_the_vendor_message(start_sandbox: StartSand
     body = {"status": 404, "error": "not found", "error_message": "No query results for model [User]."}
     server.inject("status", r"^/v1/groups$", status=404, body=body)
     with pytest.raises(FatalAPIError) as failure:
-        run_sync(TapCrewsense, tap_config(server), catalog=selected("groups"))
+        run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting("groups"))
     assert str(failure.value) == (
         "groups: GET /v1/groups answered 404 Not Found: No query results for model [User]."
     )

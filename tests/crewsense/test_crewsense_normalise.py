@@ -1,0 +1,121 @@
+"""Vendor quirks are normalised in one place; a value that cannot be is an error naming stream
+and field. The last tests send the tap other plausible shapes of the documented answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from taputil import run_sync
+
+from crewsense import app_of, catalog_selecting, tap_config
+from sandbox.core import SandboxServer
+from tap_crewsense import schemas
+from tap_crewsense.client import NormalisationError, Normaliser, Timestamps, find_next_link, to_bool, to_int
+from tap_crewsense.tap import TapCrewsense
+
+StartSandbox = Callable[..., SandboxServer]
+DENVER = Timestamps(ZoneInfo("America/Denver"))
+
+
+@pytest.mark.parametrize(
+    ("vendor", "emitted"),
+    [
+        ("2015-03-15 19:33:59", "2015-03-15T19:33:59-06:00"),  # timezoneless: the org's zone (DST)
+        ("2015-01-15 19:33:59", "2015-01-15T19:33:59-07:00"),
+        ("2016-10-21T20:49:50-0700", "2016-10-21T20:49:50-07:00"),  # offset without a colon
+        ("2015-03-21T19:45:33-06:00", "2015-03-21T19:45:33-06:00"),
+        ("2015-03-21T19:45:33Z", "2015-03-21T19:45:33+00:00"),
+        ("2015-03-21", "2015-03-21T00:00:00-06:00"),
+        ("", None),
+        ("0", None),
+        ("0000-00-00 00:00:00", None),
+    ],
+)
+def test_timestamps(vendor: str, emitted: str | None) -> None:
+    assert DENVER.to_iso(vendor) == emitted
+
+
+def test_scalars() -> None:
+    assert [to_int(v) for v in ("744837", 744837, 12.0, "", None, True)] == [
+        744837,
+        744837,
+        12,
+        None,
+        None,
+        1,
+    ]
+    assert [to_bool(v) for v in ("0", "1", 1, False, "true", "")] == [False, True, True, False, True, None]
+    for bad in ("12a", "1.5", [1]):
+        with pytest.raises(ValueError):  # noqa: PT011
+            to_int(bad)
+
+
+def test_records_are_normalised_and_undocumented_fields_reported() -> None:
+    warnings: list[str] = []
+    normalise = Normaliser("time_offs", schemas.TIME_OFFS, DENVER, warnings.append)
+    record = normalise(
+        {
+            "id": "744837",
+            "start": "2017-07-10 07:00:00",
+            "user": {"id": "98", "name": "Brycen Doe", "href": "https://x/98"},
+            "traded_with": [],  # PHP's empty object
+            "approval_date": "",
+            "length": "24",
+            "status": "1",
+            "surprise": 1,
+        }
+    )
+    assert record == {
+        "id": 744837,
+        "start": "2017-07-10T07:00:00-06:00",
+        "user": {"id": 98, "name": "Brycen Doe", "href": "https://x/98"},
+        "traded_with": None,
+        "approval_date": None,
+        "length": 24.0,
+        "status": 1,
+    }
+    assert warnings == ["time_offs: ignoring field 'surprise', not in the documented schema"]
+
+
+def test_a_value_that_cannot_be_normalised_names_stream_and_field() -> None:
+    normalise = Normaliser("time_offs", schemas.TIME_OFFS, DENVER, print)
+    with pytest.raises(NormalisationError, match=r"^time_offs: field 'user\.id' cannot be read"):
+        normalise({"id": 1, "start": "2017-07-10 07:00:00", "user": {"id": "Brycen"}})
+    with pytest.raises(NormalisationError, match=r"^time_offs: field 'end' cannot be read"):
+        normalise({"id": 1, "start": "2017-07-10 07:00:00", "end": "next tuesday"})
+
+
+def test_next_links_are_found_in_every_documented_place() -> None:
+    assert find_next_link({"metadata": {"links": {"next": "a"}}}) == "a"
+    assert find_next_link({"pagination": {"next": "b"}}) == "b"
+    assert find_next_link({"links": {"next": "c"}}) == "c"
+    assert find_next_link({"next": {"href": "d"}}) == "d"
+    assert find_next_link({"metadata": [], "pagination": {"next": None}}) is None
+
+
+def test_an_unreadable_vendor_value_fails_the_run_naming_stream_and_field(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("status", r"^/v1/labels$", status=200, body=[{"id": "CPT", "label": "CPT"}])
+    with pytest.raises(NormalisationError, match=r"^labels: field 'id' cannot be read"):
+        run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting("labels"))
+
+
+def test_other_plausible_answer_shapes_are_read(start_sandbox: StartSandbox) -> None:
+    """Wrapped lists, a relative next link on a page of its own, day labels as a list."""
+    server = start_sandbox("crewsense")
+    users = app_of(server).tenant.users
+    server.inject(
+        "status", r"^/v1/users$", status=200, body={"data": users[:2], "links": {"next": "/v1/users?page=2"}}
+    )
+    server.inject("status", r"^/v1/users$", status=200, body={"data": users[2:], "links": {"next": None}})
+    days = [{"date": "2026-01-01", "color": "#fff", "label": "A Shift"}]
+    server.inject("status", r"^/v1/day_labels$", status=200, body={"days": days})
+    config = tap_config(server, start_date="2026-01-01", end_date="2026-01-01")
+    result = run_sync(TapCrewsense, config, catalog=catalog_selecting("users", "day_labels"))
+    assert [u["user_id"] for u in result.records("users")] == [int(u["user_id"]) for u in users]
+    assert server.requests_to(r"^/v1/users$")[1].query == {"page": ["2"]}
+    assert result.records("day_labels") == days
