@@ -46,6 +46,7 @@ class ReportBody:
     headings: list[str]
     rows: Iterator[list[t.Any]]
     close: t.Callable[[], None]
+    is_text: bool  # CSV: every value a string
 
 
 class CrewmojoStream(VendorRESTStream):
@@ -190,13 +191,8 @@ class CrewmojoStream(VendorRESTStream):
             raise ReportError(
                 self._unexpected(response, f"an empty body for report {self.report_id} (no heading row)")
             )
-
-        def rows() -> Iterator[list[t.Any]]:
-            for row in reader:
-                if row:  # a blank line is no row
-                    yield row
-
-        return ReportBody(headings, rows(), response.close)
+        rows = filter(None, reader)  # a blank line is no row
+        return ReportBody(headings, rows, response.close, is_text=True)
 
     def _json_body(self, response: requests.Response, payload: t.Any) -> ReportBody:
         """An array of objects keyed by heading (assumed; the doc shows none), or that array
@@ -215,26 +211,37 @@ class CrewmojoStream(VendorRESTStream):
                     headings.append(key)
         positions = list(range(len(headings)))
         rows = ([row.get(headings[p]) for p in positions] for row in payload)
-        return ReportBody(headings, rows, response.close)
+        return ReportBody(headings, rows, response.close, is_text=False)
 
     # --- rows → records ----------------------------------------------------------------
     def records_from(
         self, report: ReportBody, properties: dict[str, dict[str, t.Any]], extra: dict[str, t.Any]
     ) -> Iterator[dict[str, t.Any]]:
         """Normalise every row by its column's declared type; a value that does not fit is
-        an error naming report, row and column. ``extra`` is added to every record."""
+        an error naming report, row and column. ``properties`` are the selected ones;
+        ``extra`` is added to every record."""
         names = property_names(report.headings, reserved=REPORT_FIELDS)
         kept = [i for i, name in enumerate(names) if name in properties]
-        if len(kept) < len(names):
-            dropped = [report.headings[i] for i in range(len(names)) if i not in kept]
+        unknown = [h for h, name in zip(report.headings, names, strict=True) if name not in properties]
+        if unknown:
             self.logger.warning(
-                "%s: report %s has columns not in the catalog's schema, left out: %s "
-                "(run discovery again to add them)",
-                self.name, self.report_id, ", ".join(dropped),
+                "%s: report %s columns not in the catalog (or not selected), left out: %s",
+                self.name, self.report_id, ", ".join(unknown),
             )  # fmt: skip
-        missing = [name for name in properties if name not in names and name not in extra]
-        columns = [(i, names[i], CONVERTERS[schema_type(properties[names[i]])]) for i in kept]
+        kept_names = [names[i] for i in kept]
+        titles = {names[i]: report.headings[i] for i in kept}
+        missing = {name: None for name in properties if name not in kept_names and name not in extra}
+        # CSV values are text already: only typed columns need converting. JSON values may be
+        # numbers or booleans anywhere, so every column goes through its converter.
+        converted = [
+            (name, CONVERTERS[schema_type(properties[name])])
+            for name in kept_names
+            if report.is_text is False or schema_type(properties[name]) != "string"
+        ]
         width = len(names)
+        everything_kept = len(kept) == width
+        name = ""
+        number = 0
         try:
             for number, row in enumerate(report.rows, start=1):
                 if len(row) != width:
@@ -242,22 +249,23 @@ class CrewmojoStream(VendorRESTStream):
                         f"{self.name}: report {self.report_id} row {number} has {len(row)} "
                         f"values for {width} headings"
                     )
-                record = dict.fromkeys(missing)
-                for position, name, convert in columns:
-                    value = row[position]
-                    if value is None or value == "":
-                        record[name] = None
-                        continue
-                    try:
+                values = row if everything_kept else [row[i] for i in kept]
+                # An empty cell (or JSON null) is a missing value, whatever the column's type.
+                record = dict(zip(kept_names, [v if v != "" else None for v in values], strict=True))
+                for name, convert in converted:
+                    value = record[name]
+                    if value is not None:
                         record[name] = convert(value)
-                    except ValueTypeError as error:
-                        raise ReportError(
-                            f"{self.name}: report {self.report_id} row {number}, column "
-                            f"{report.headings[position]!r} ({name}): value {error} "
-                            f"(declared {schema_type(properties[name])}; see column_types)"
-                        ) from None
+                if missing:
+                    record.update(missing)
                 record.update(extra)
                 yield record
+        except ValueTypeError as error:
+            raise ReportError(
+                f"{self.name}: report {self.report_id} row {number}, column "
+                f"{titles[name]!r} ({name}): value {error} "
+                f"(declared {schema_type(properties[name])}; see column_types)"
+            ) from None
         except (requests.exceptions.RequestException, OSError) as error:
             raise ReportError(
                 f"{self.name}: report {self.report_id} broke off while downloading: {type(error).__name__}"

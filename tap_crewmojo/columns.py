@@ -109,11 +109,10 @@ def to_date(value: t.Any) -> str | None:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if text == "0":
         return None
-    if isinstance(text, str) and len(text) == 8 and text.isdigit():
-        iso = _date_or_none(text)
-        if iso is not None:
-            return iso
-    raise ValueTypeError("not a yyyymmdd date")
+    iso = _date_or_none(text) if isinstance(text, str) and len(text) == 8 and text.isdigit() else None
+    if iso is None:
+        raise ValueTypeError("not a yyyymmdd date")
+    return iso
 
 
 def to_boolean(value: t.Any) -> bool:
