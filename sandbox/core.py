@@ -237,6 +237,7 @@ class SandboxServer:
             # Headers and body go out in separate writes: without TCP_NODELAY every response
             # on a kept-alive connection waits ~40 ms for the client's delayed ACK.
             disable_nagle_algorithm = True
+            _finish: Callable[[], None]
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request log replaces stderr noise
@@ -267,6 +268,16 @@ class SandboxServer:
                                 other.overlapped = True
                     server._in_flight += 1
                     server.log.append(entry)
+                # The request stops being in flight just before its last bytes go out: once
+                # the client has them it may send the next request at once, and that must
+                # not count as overlapping this one.
+                def finish() -> None:
+                    with server._state_lock:
+                        if entry.ended == 0.0:
+                            server._in_flight -= 1
+                            entry.ended = time.monotonic()
+
+                self._finish = finish
                 try:
                     response = self._respond(request)
                     entry.status = response.status if response else 0
@@ -275,9 +286,7 @@ class SandboxServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
-                    with server._state_lock:
-                        server._in_flight -= 1
-                    entry.ended = time.monotonic()
+                    finish()
 
             def _respond(self, request: Request) -> Response | None:
                 fault = server._take_fault(request.path)
@@ -286,6 +295,7 @@ class SandboxServer:
                         time.sleep(fault.delay)
                     if fault.kind == "drop":
                         self.close_connection = True
+                        self._finish()
                         self.connection.shutdown(2)
                         return None
                     if fault.kind == "revoke_tokens":
@@ -302,12 +312,14 @@ class SandboxServer:
                 if isinstance(response.body, bytes):
                     self.send_header("Content-Length", str(len(response.body)))
                     self.end_headers()
+                    self._finish()
                     self.wfile.write(response.body)
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 for chunk in _coalesce(response.body):
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self._finish()
                 self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
