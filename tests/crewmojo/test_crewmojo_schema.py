@@ -148,3 +148,18 @@ def test_catalog_schema_is_used_without_sampling(start_sandbox: StartSandbox) ->
     result = run_sync(TapCrewmojo, config, catalog=catalog)
     assert len(result.records("oneonone_summary")) == 60
     assert len(app_of(server).report_requests) == 1  # the sync itself, no discovery sample
+
+
+def test_deselected_and_unknown_columns_are_left_out(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewmojo")
+    config = config_for(server)
+    catalog = TapCrewmojo(config=config, parse_env_config=False).catalog_dict
+    (entry,) = catalog["streams"]
+    del entry["schema"]["properties"]["gender"]  # a column added after discovery
+    for metadata in entry["metadata"]:
+        if metadata["breadcrumb"] == ["properties", "email"]:
+            metadata["metadata"]["selected"] = False
+    records = run_sync(TapCrewmojo, config, catalog=catalog).records("oneonone_summary")
+    assert len(records) == 60
+    assert all("email" not in r and "gender" not in r for r in records)
+    assert records[0]["employee_code"] == "emp1"
