@@ -64,11 +64,15 @@ class HeiaHeiaAuthenticator(OAuthAuthenticator):
         return age < lifetime - min(EARLY_REFRESH, lifetime / 10)
 
     def update_access_token(self) -> None:
-        """POST the grant as JSON; retry 5xx/429/dropped connections; a refusal is fatal and
+        """POST the grant as JSON (the guide); retry 5xx/429/dropped connections; a refusal is fatal and
         names the settings to check, never their values."""
         self.logger.info("Requesting a new HeiaHeia access token (%s grant)", self._grant["grant_type"])
         request_time = datetime.now(timezone.utc)
-        response = self._post_token_request()
+        response = self._post_token_request(as_json=True)
+        if response.status_code == 400:
+            # The OpenAPI file reads the parameters from the query or a (form) body; a server
+            # that ignores JSON bodies answers missing_param: send them as a form once.
+            response = self._post_token_request(as_json=False)
         if response.status_code >= 400:
             raise FatalAPIError(
                 f"HeiaHeia refused the access token request (POST {TOKEN_PATH} answered "
@@ -87,7 +91,7 @@ class HeiaHeiaAuthenticator(OAuthAuthenticator):
         self.expires_in = int(expires_in) if expires_in else TOKEN_LIFETIME
         self.last_refreshed = request_time
 
-    def _post_token_request(self) -> requests.Response:
+    def _post_token_request(self, *, as_json: bool) -> requests.Response:
         @backoff.on_exception(
             lambda: retry_waits(),
             (RetriableAPIError, requests.exceptions.ConnectionError, requests.exceptions.Timeout),
@@ -96,7 +100,13 @@ class HeiaHeiaAuthenticator(OAuthAuthenticator):
             logger=self.logger,
         )
         def post() -> requests.Response:
-            response = self._session.post(self.auth_endpoint, json=self.oauth_request_body, timeout=60)
+            body = self.oauth_request_body
+            response = self._session.post(
+                self.auth_endpoint,
+                json=body if as_json else None,
+                data=None if as_json else body,
+                timeout=60,
+            )
             if response.status_code == 429 or response.status_code >= 500:
                 raise RetriableAPIError(f"POST {TOKEN_PATH} answered {response.status_code}", response)
             return response

@@ -121,15 +121,21 @@ def page_items(stream: str, body: t.Any) -> list[dict[str, t.Any]]:
 
 
 class ShortPagePaginator(PageNumberPaginator):
-    """Pages 1, 2, … until a page holds fewer than ``per_page`` items (the API's ``total`` is
-    null unless requested, so the page size is the only end marker)."""
+    """Pages 1, 2, … until a page holds fewer than ``per_page`` items. ``total`` is null
+    unless requested (which loads the server), but when an answer carries it anyway, a short
+    page before ``total`` items (a server capping the page size) does not end the listing."""
 
     def __init__(self, stream: HeiaHeiaStream) -> None:
         super().__init__(start_value=1)
         self._stream = stream
+        self._seen = 0
 
     def has_more(self, response: requests.Response) -> bool:
-        return self._stream.last_page_size >= self._stream.per_page
+        page_size, total = self._stream.last_page
+        self._seen += page_size
+        if page_size == 0:
+            return False
+        return page_size >= self._stream.per_page or (total is not None and self._seen < total)
 
 
 class HeiaHeiaStream(VendorRESTStream):
@@ -141,7 +147,8 @@ class HeiaHeiaStream(VendorRESTStream):
     typed_fields: t.ClassVar[dict[Path, str]] = {}
 
     _tap: TapHeiaHeia
-    last_page_size = 0
+    #: items and ``total`` of the page parsed last, for the paginator
+    last_page: tuple[int, int | None] = (0, None)
 
     @property
     def url_base(self) -> str:
@@ -176,11 +183,13 @@ class HeiaHeiaStream(VendorRESTStream):
         return message
 
     def paged_items(self, response: requests.Response) -> list[dict[str, t.Any]]:
-        items = page_items(self.name, self.decode(response))
-        self.last_page_size = len(items)
+        body = self.decode(response)
+        items = page_items(self.name, body)
+        total = body.get("total") if isinstance(body, dict) else None
+        self.last_page = (len(items), total if isinstance(total, int) else None)
         return items
 
-    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         return normalise(self.name, row, self.typed_fields)
 
     def bookmarked(

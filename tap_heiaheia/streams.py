@@ -65,6 +65,21 @@ class OrganisationsStream(HeiaHeiaStream):
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         yield from self.paged_items(response)
 
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
+        """The API filters; should a server ignore a filter, organisations outside the chosen
+        size classes or ids are still not synced (each one logged)."""
+        record = normalise(self.name, row, self.typed_fields)
+        sizes = set(self.config.get("size_classes", [50, 10000]))
+        ids = set(self.config.get("organisation_ids") or [])
+        if record["size_class"] in sizes and (not ids or record["id"] in ids):
+            return record
+        self.logger.warning(
+            "organisations: the API listed organisation %s outside the size_classes / "
+            "organisation_ids filter; not syncing it",
+            record["id"],
+        )
+        return None
+
     def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
         return {"organisation_id": record["id"]}
 
@@ -102,7 +117,7 @@ class OrganisationStatsStream(OrganisationChildStream):
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
         assert context is not None
         row["organisation_id"] = context["organisation_id"]
-        return super().post_process(row, context)
+        return normalise(self.name, row, self.typed_fields)
 
     def generate_child_contexts(
         self, record: dict[str, t.Any], context: Context | None

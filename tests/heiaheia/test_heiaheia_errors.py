@@ -91,6 +91,15 @@ def test_refused_credentials_fail_naming_the_settings_not_their_values(
     assert config["client_secret"] not in str(failure.value)
 
 
+def test_token_request_falls_back_to_a_form_body(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("heiaheia", organisations=3)
+    server.inject("status", r"^/oauth/token$", status=400, body={"error": "missing_param"})
+    config = config_for(server, size_classes=ALL_SIZES)
+    result = run_sync(TapHeiaHeia, config, catalog=only_streams(config, "organisations"))
+    assert len(result.records("organisations")) == 3
+    assert [e.status for e in server.requests_to(r"^/oauth/token$")] == [400, 200]
+
+
 def test_tokens_and_secrets_never_appear_in_urls_or_output(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("heiaheia", organisations=6)
     app = app_of(server)

@@ -255,3 +255,16 @@ def test_password_grant(start_sandbox: StartSandbox, today: dt.date) -> None:
     assert len(result.records("organisations")) == 5
     [token_request] = server.requests_to(r"^/oauth/token$")
     assert token_request.query == {}  # the grant travels in the body, never in the URL
+
+
+def test_small_pages_for_organisations_and_reports(start_sandbox: StartSandbox, today: dt.date) -> None:
+    server = start_sandbox("heiaheia", organisations=9, reports_per_organisation=6)
+    config = config_for(server, size_classes=ALL_SIZES, per_page=2)
+    result = run_sync(TapHeiaHeia, config, catalog=only_streams(config, "organisations", "survey_reports"))
+
+    expected = app_of(server).expected_counts(config, today)
+    assert len({r["id"] for r in result.records("organisations")}) == 9
+    assert len({r["id"] for r in result.records("survey_reports")}) == expected["survey_reports"]
+    assert [e.arg("page") for e in server.requests_to(r"/organisations$")] == ["1", "2", "3", "4", "5"]
+    assert max(int(e.arg("page") or 0) for e in server.requests_to(r"/reports$")) >= 3
+    assert all(e.arg("viewed") == "true" for e in server.requests_to(r"/reports$"))
