@@ -23,12 +23,13 @@ day, level), so a large tenant costs no memory until a period is asked for.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from sandbox.core import Request, Response, VendorApp
 
@@ -244,67 +245,41 @@ class InjixoApp(VendorApp):
                 self.unit_members.setdefault(row.planning_unit_id, []).append(row)
 
     # --- schedules --------------------------------------------------------------------
-    def schedule_day(
-        self, membership: Membership, day: dt.date, level: str
-    ) -> dict[str, Any] | None:
-        """One employee's bookings of one day at one level in one unit, or None."""
-        if not (self.data_start <= day <= self.data_end) or not membership.covers(day):
-            return None
-        employee_id = membership.employee_id
-        mix = (employee_id * 7919 + day.toordinal() * 104729 + self.seed * 31337) % 1009
-        if level == "plan":
-            works = day.weekday() < 5 and mix % 11 != 0
-        elif level == "final":
-            works = day <= self.today and day.weekday() < 5 and mix % 11 != 0
-        elif level == "wishes":
-            works = day > self.today and mix % 13 == 0
-        elif level == "absence_wishes":
-            works = mix % 29 == 0
-        else:
-            works = False
-        if not works:
-            return None
-        start = dt.datetime.combine(day, dt.time(6 + mix % 5, 15 * (mix % 4)))
-        if level == "final":
-            start += dt.timedelta(minutes=7)
-        if level == "absence_wishes" or mix % 37 == 0:
-            blocks = [(2005 if mix % 2 else 2006, start, start + dt.timedelta(hours=8), "absence")]
-        else:
-            lunch = start + dt.timedelta(hours=4)
-            blocks = [
-                (2001 if mix % 3 else 2002, start, lunch, "present"),
-                (2003, lunch, lunch + dt.timedelta(minutes=30), "break"),
-                (2001, lunch + dt.timedelta(minutes=30), start + dt.timedelta(hours=8), "present"),
-            ]
-        return {
-            "booking_date": day.isoformat(),
-            "employee_id": employee_id,
-            "level": level,
-            "planning_unit_id": membership.planning_unit_id,
-            "schedule_blocks": [
-                {
-                    "activity_id": activity,
-                    "time_start": begin.isoformat() + TIME_OFFSET,
-                    "time_end": end.isoformat() + TIME_OFFSET,
-                    "type": kind,
-                }
-                for activity, begin, end, kind in blocks
-            ],
-        }
-
     def unit_schedule_rows(
         self, unit_id: int, start: dt.date, end: dt.date, levels: list[str]
     ) -> Iterator[dict[str, Any]]:
-        """Day by day, then employee, then level (the order the real API seems to use)."""
+        """Day by day, then employee, then level: the bookings of each member on that day."""
         members = self.unit_members.get(unit_id, [])
-        day = start
-        while day <= end:
+        day, last = max(start, self.data_start), min(end, self.data_end)
+        while day <= last:
+            day_text, weekday = day.isoformat(), day.weekday() < 5
+            day_mix = day.toordinal() * 104729 + self.seed * 31337
             for membership in members:
+                if not membership.covers(day):
+                    continue
+                mix = (membership.employee_id * 7919 + day_mix) % 1009
                 for level in levels:
-                    row = self.schedule_day(membership, day, level)
-                    if row is not None:
-                        yield row
+                    if self._books(level, day, weekday, mix):
+                        yield {
+                            "booking_date": day_text,
+                            "employee_id": membership.employee_id,
+                            "level": level,
+                            "planning_unit_id": membership.planning_unit_id,
+                            "schedule_blocks": _blocks(day_text, level, mix),
+                        }
             day += _DAY
+
+    def _books(self, level: str, day: dt.date, weekday: bool, mix: int) -> bool:
+        """Whether an employee has bookings on ``day`` at ``level`` (``mix``: their dice)."""
+        if level == "plan":
+            return weekday and mix % 11 != 0
+        if level == "final":  # actuals exist up to today
+            return day <= self.today and weekday and mix % 11 != 0
+        if level == "wishes":
+            return day > self.today and mix % 13 == 0
+        if level == "absence_wishes":
+            return mix % 29 == 0
+        return False
 
     def employee_days(self, unit_id: int, start: dt.date, end: dt.date) -> int:
         return sum(m.overlap_days(start, end) for m in self.unit_members.get(unit_id, []))
@@ -412,6 +387,29 @@ class InjixoApp(VendorApp):
 
 
 _DAY = dt.timedelta(days=1)
+_CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}:00" for minute in range(24 * 60)]
+
+
+def _blocks(day_text: str, level: str, mix: int) -> list[dict[str, Any]]:
+    """A day's shift: 8 hours from 06:00-10:45 with a 30-minute break, or a full-day absence."""
+    begin = (6 + mix % 5) * 60 + 15 * (mix % 4) + (7 if level == "final" else 0)
+    if level == "absence_wishes" or mix % 37 == 0:
+        parts = [(2005 if mix % 2 else 2006, begin, begin + 480, "absence")]
+    else:
+        parts = [
+            (2001 if mix % 3 else 2002, begin, begin + 240, "present"),
+            (2003, begin + 240, begin + 270, "break"),
+            (2001, begin + 270, begin + 480, "present"),
+        ]
+    return [
+        {
+            "activity_id": activity,
+            "time_start": f"{day_text}T{_CLOCK[first]}{TIME_OFFSET}",
+            "time_end": f"{day_text}T{_CLOCK[last]}{TIME_OFFSET}",
+            "type": kind,
+        }
+        for activity, first, last, kind in parts
+    ]
 
 
 def _int(text: str) -> int:
@@ -441,7 +439,7 @@ def _collection(
     if display:
         fields = {name.strip() for name in display.split(",")}
         rows = [{k: v for k, v in row.items() if k in fields} for row in rows]
-    return Response(200, json.dumps({key: rows}).encode(), {"Content-Type": "application/json"})
+    return Response(200, msgspec.json.encode({key: rows}), {"Content-Type": "application/json"})
 
 
 def _activity(activity_id: int, name: str, kind: str, deleted: bool = False) -> dict[str, Any]:

@@ -24,7 +24,7 @@ DEFAULT_API_URL = "https://legacy-api.injixo.com"
 NULL_DATES = {"", "0", "0000-00-00"}  # how the API writes "no date" besides null
 HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
 
-Converter = Callable[[t.Any, str], t.Any]
+Converter = Callable[[t.Any], t.Any]
 
 
 class NoDataError(VendorAPIError):
@@ -153,6 +153,19 @@ class InjixoStream(VendorRESTStream):
 # --- normalisation (the one place where vendor quirks become schema types) -----------------
 
 
+class UnconvertibleError(ValueError):
+    """A value that does not fit its schema type; ``path`` is filled in on the way out."""
+
+    def __init__(self, value: t.Any, kind: str, path: str = "") -> None:
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        super().__init__(f"field {path!r} has {shown}, which is not {kind}")
+        self.value, self.kind, self.path = value, kind, path
+
+    def under(self, name: str) -> UnconvertibleError:
+        return UnconvertibleError(self.value, self.kind, f"{name}.{self.path}" if self.path else name)
+
+
 def record_normaliser(
     stream: str, schema: dict[str, t.Any], logger: logging.Logger
 ) -> Callable[[dict[str, t.Any]], dict[str, t.Any]]:
@@ -162,46 +175,41 @@ def record_normaliser(
     timestamps become ISO 8601. Fields the schema does not know are dropped with one warning
     per stream; a value that cannot be converted is an error naming the stream and field.
     """
-    fields = _object_converters(schema)
+    to_record = _to_object_with(_object_converters(schema))
+    known = set(schema["properties"])
     warned: set[str] = set()
 
     def normalise(raw: dict[str, t.Any]) -> dict[str, t.Any]:
-        record: dict[str, t.Any] = {}
-        for name, value in raw.items():
-            convert = fields.get(name)
-            if convert is None:
-                if name not in warned:
-                    warned.add(name)
-                    logger.warning("%s: ignoring field %r, not in the schema", stream, name)
-                continue
-            try:
-                record[name] = convert(value, name)
-            except ValueError as error:
-                raise InvalidValueError(f"{stream}: {error}") from None
+        unknown = raw.keys() - known
+        if unknown - warned:
+            warned.update(unknown)
+            logger.warning("%s: ignoring fields not in the schema: %s", stream, sorted(unknown))
+        try:
+            record: dict[str, t.Any] = to_record(raw)
+        except UnconvertibleError as error:
+            raise InvalidValueError(f"{stream}: {error}") from None
         return record
 
     return normalise
 
 
 def _object_converters(schema: dict[str, t.Any]) -> dict[str, Converter]:
-    return {name: _converter(prop) for name, prop in schema.get("properties", {}).items()}
+    return {name: _converter(name, prop) for name, prop in schema.get("properties", {}).items()}
 
 
-def _converter(prop: dict[str, t.Any]) -> Converter:
+def _converter(name: str, prop: dict[str, t.Any]) -> Converter:
     types = prop.get("type", [])
     types = [types] if isinstance(types, str) else types
     if "array" in types:
-        item = _converter(prop.get("items", {}))
-        return lambda value, where: _to_list(value, where, item)
+        return _to_list_of(_converter(name, prop.get("items", {})))
     if "object" in types:
-        fields = _object_converters(prop)
-        return lambda value, where: _to_object(value, where, fields)
+        return _to_object_with(_object_converters(prop))
     if prop.get("format") == "date":
         return _to_date
     if prop.get("format") == "date-time":
         return _to_datetime
     if "integer" in types:
-        return _to_int
+        return _to_color if name.endswith("color") else _to_int
     if "number" in types:
         return _to_number
     if "boolean" in types:
@@ -209,14 +217,8 @@ def _converter(prop: dict[str, t.Any]) -> Converter:
     return _to_string
 
 
-def _fail(where: str, value: t.Any, kind: str) -> ValueError:
-    shown = repr(value)
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    return ValueError(f"field {where!r} has {shown}, which is not {kind}")
-
-
-def _to_int(value: t.Any, where: str) -> int | None:
-    if value is None or (type(value) is int):
+def _to_int(value: t.Any) -> int | None:
+    if value is None or type(value) is int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -226,13 +228,17 @@ def _to_int(value: t.Any, where: str) -> int | None:
             return None
         if text.lstrip("+-").isdigit():
             return int(text)
-        color = HEX_COLOR.fullmatch(text)
-        if color and where.endswith("color"):
-            return int(color.group(1), 16)
-    raise _fail(where, value, "an integer")
+    raise UnconvertibleError(value, "an integer")
 
 
-def _to_number(value: t.Any, where: str) -> float | int | None:
+def _to_color(value: t.Any) -> int | None:
+    """A colour as an integer; also accepts ``#RRGGBB`` (read as 0xRRGGBB)."""
+    if isinstance(value, str) and (color := HEX_COLOR.fullmatch(value.strip())):
+        return int(color.group(1), 16)
+    return _to_int(value)
+
+
+def _to_number(value: t.Any) -> float | int | None:
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value
     if isinstance(value, str):
@@ -242,81 +248,100 @@ def _to_number(value: t.Any, where: str) -> float | int | None:
             return float(value)
         except ValueError:
             pass
-    raise _fail(where, value, "a number")
+    raise UnconvertibleError(value, "a number")
 
 
-def _to_bool(value: t.Any, where: str) -> bool | None:
+def _to_bool(value: t.Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     if value in (0, 1):
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
         return {"true": True, "false": False}.get(value.strip().lower())
-    raise _fail(where, value, "a boolean")
+    raise UnconvertibleError(value, "a boolean")
 
 
-def _to_string(value: t.Any, where: str) -> str | None:
+def _to_string(value: t.Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)  # e.g. a personnel number sent as a number
-    raise _fail(where, value, "a string")
+    raise UnconvertibleError(value, "a string")
 
 
 def _is_null_date(value: t.Any) -> bool:
     return value is None or value == 0 or (isinstance(value, str) and value.strip() in NULL_DATES)
 
 
-def _to_date(value: t.Any, where: str) -> str | None:
-    if _is_null_date(value):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
+def _to_date(value: t.Any) -> str | None:
+    if type(value) is str and len(value) == 10:  # the documented YYYY-MM-DD
         try:
-            if len(text) == 10:
-                return dt.date.fromisoformat(text).isoformat()
-            # A timestamp given for a date field: its (local) date.
-            return dt.datetime.fromisoformat(text.replace(" ", "T", 1)).date().isoformat()
+            dt.date.fromisoformat(value)
+            return value
         except ValueError:
             pass
-    raise _fail(where, value, "a date (YYYY-MM-DD)")
+    if _is_null_date(value):
+        return None
+    if isinstance(value, str) and len(value.strip()) > 10:
+        try:  # a timestamp given for a date field: its (local) date
+            return dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1)).date().isoformat()
+        except ValueError:
+            pass
+    raise UnconvertibleError(value, "a date (YYYY-MM-DD)")
 
 
-def _to_datetime(value: t.Any, where: str) -> str | None:
+def _to_datetime(value: t.Any) -> str | None:
+    if type(value) is str and value[10:11] == "T":  # already ISO 8601: keep the vendor's text
+        try:
+            dt.datetime.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
     if _is_null_date(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds or seconds
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+        try:  # "YYYY-MM-DD HH:MM:SS" or a bare date
+            return dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1)).isoformat()
         except ValueError:
             pass
-        else:
-            # Already ISO 8601 with a "T" (the documented form): keep the vendor's text.
-            return text if text[10:11] == "T" else parsed.isoformat()
-    raise _fail(where, value, "an ISO 8601 timestamp")
+    raise UnconvertibleError(value, "an ISO 8601 timestamp")
 
 
-def _to_list(value: t.Any, where: str, item: Converter) -> list[t.Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise _fail(where, value, "a list")
-    return [item(element, f"{where}[]") for element in value]
+def _to_list_of(item: Converter) -> Converter:
+    def to_list(value: t.Any) -> list[t.Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise UnconvertibleError(value, "a list")
+        try:
+            return [item(element) for element in value]
+        except UnconvertibleError as error:
+            raise error.under("[]") from None
+
+    return to_list
 
 
-def _to_object(
-    value: t.Any, where: str, fields: dict[str, Converter]
-) -> dict[str, t.Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _fail(where, value, "an object")
-    return {
-        name: fields[name](element, f"{where}.{name}")
-        for name, element in value.items()
-        if name in fields
-    }
+def _to_object_with(fields: dict[str, Converter]) -> Converter:
+    def to_object(value: t.Any) -> dict[str, t.Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise UnconvertibleError(value, "an object")
+        try:
+            return {name: fields[name](v) for name, v in value.items() if name in fields}
+        except UnconvertibleError:
+            for name, element in value.items():  # the slow way, to name the field
+                try:
+                    fields.get(name, _keep)(element)
+                except UnconvertibleError as error:
+                    raise error.under(name) from None
+            raise
+
+    return to_object
+
+
+def _keep(value: t.Any) -> t.Any:
+    return value
