@@ -154,6 +154,15 @@ def to_date(value: t.Any) -> str | None:
     return date.fromisoformat(match.group(1)).isoformat()
 
 
+#: the Python types a converter would return unchanged: skipped, as most values need no work
+READY: dict[Converter, frozenset[type]] = {
+    to_int: frozenset({int}),
+    to_number: frozenset({int, float}),
+    to_bool: frozenset({bool}),
+    to_str: frozenset({str}),
+}
+
+
 class Normaliser:
     """Compiled once per stream from its schema: converts a vendor record to schema types."""
 
@@ -202,9 +211,10 @@ class Normaliser:
         return convert
 
     def _object(self, properties: dict[str, t.Any], path: str) -> Converter:
-        fields = [
-            (name, self._compile(sub, f"{path}.{name}" if path else name)) for name, sub in properties.items()
-        ]
+        fields = []
+        for name, sub in properties.items():
+            field = self._compile(sub, f"{path}.{name}" if path else name)
+            fields.append((name, field, READY.get(field, frozenset())))
         known = frozenset(properties)
 
         def convert(value: t.Any) -> dict[str, t.Any] | None:
@@ -213,10 +223,14 @@ class Normaliser:
             if not isinstance(value, dict):
                 raise ValueError("not an object")
             result = {}
-            for name, field in fields:
+            for name, field, ready in fields:
                 if name in value:
+                    item = value[name]
+                    if item is None or item.__class__ in ready:
+                        result[name] = item  # already of its declared type
+                        continue
                     try:
-                        result[name] = field(value[name])
+                        result[name] = field(item)
                     except (ValueError, TypeError) as error:
                         where = f"{path}.{name}" if path else name
                         raise NormalisationError(
@@ -301,6 +315,10 @@ class CrewsenseStream(VendorRESTStream):
         return self._tap.api_url
 
     @property
+    def requests_session(self) -> requests.Session:
+        return self._tap.http_session
+
+    @property
     def http_headers(self) -> dict[str, str]:
         return {"Accept": "application/json", "User-Agent": self._tap.user_agent}
 
@@ -353,7 +371,7 @@ class CrewsenseStream(VendorRESTStream):
         """Normalise; drop a record already emitted in this run (time off segments and
         callbacks that straddle two windows or month pages come back in both)."""
         record = self.normalise(row)
-        key = tuple(record.get(name) for name in self.primary_keys)
+        key = tuple(map(record.get, self.primary_keys))
         if None in key:
             missing = self.primary_keys[key.index(None)]
             raise NormalisationError(f"{self.name}: a record has no '{missing}' (primary key)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -19,9 +20,9 @@ FEW_STREAMS = ("labels", "groups", "time_offs")
 
 
 def test_the_token_is_renewed_ahead_of_its_expiry(start_sandbox: StartSandbox) -> None:
-    # renewed 0.4 s ahead (a fifth of its life): a 0.3 s answer never outlives its token
-    server = start_sandbox("crewsense", token_lifetime=2.0)
-    server.inject("delay", r"^/v1/(schedule|payroll)$", times=8, delay=0.3)
+    # renewed 0.6 s ahead (a fifth of its life): a 0.25 s answer never outlives its token
+    server = start_sandbox("crewsense", token_lifetime=3.0)
+    server.inject("delay", r"^/v1/(schedule|payroll)$", times=14, delay=0.25)
     config = tap_config(server, days_back=20, days_ahead=0)
     result = run_sync(TapCrewsense, config)
     assert app_of(server).tokens_issued >= 2
@@ -62,13 +63,17 @@ def test_a_refused_secret_is_a_setting_error(start_sandbox: StartSandbox) -> Non
     assert "401" in str(failure.value)
 
 
-def test_a_token_answer_without_expires_in_uses_expires(start_sandbox: StartSandbox) -> None:
-    server = start_sandbox("crewsense", omit_expires_in=True, token_lifetime=2.0)
-    server.inject("delay", r"^/v1/", times=8, delay=0.3)
-    result = run_sync(TapCrewsense, tap_config(server), catalog=catalog_selecting(*FEW_STREAMS))
-    assert app_of(server).tokens_issued >= 2
-    assert [e for e in server.log if e.status == 401] == []
-    assert result.records("labels")
+@pytest.mark.parametrize("omit_expires_in", [True, False])
+def test_the_token_lifetime_comes_from_expires_in_or_else_expires(
+    start_sandbox: StartSandbox, omit_expires_in: bool
+) -> None:
+    server = start_sandbox("crewsense", omit_expires_in=omit_expires_in, token_lifetime=100.0)
+    authenticator = TapCrewsense(config=tap_config(server)).authenticator
+    asked_at = time.time()
+    authenticator.update_access_token()
+    assert 98 <= authenticator.expires_at - asked_at <= 100.5
+    assert authenticator.expires_at - authenticator.renew_at == pytest.approx(20.0, abs=0.5)  # a fifth of 100 s
+    assert authenticator.is_token_valid()
 
 
 def test_429_waits_as_long_as_retry_after_says(start_sandbox: StartSandbox) -> None:
