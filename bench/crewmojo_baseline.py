@@ -40,9 +40,10 @@ def main() -> None:
         names.append(f"{name}_{names.count(name) + 1}" if name in names else name)
     stream = re.sub(r"[^a-z0-9]+", "_", report.lower()).strip("_")
     out = sys.stdout.buffer
-    for row in reader:
+    for number, row in enumerate(reader, start=1):
         record = dict(zip(names, [v if v != "" else None for v in row], strict=True))
         record["report_start_date"] = record["report_end_date"] = None
+        record["report_row"] = number
         out.write(orjson.dumps({"type": "RECORD", "stream": stream, "record": record}))
         out.write(b"\n")
     out.flush()

@@ -78,16 +78,7 @@ DEFAULT_CUSTOM_FIELDS = [
     "D.O.B",
     "Security training",
 ]
-DATE_HEADINGS = {
-    "Created Date",
-    "Invitation",
-    "Last Access",
-    "Employment Start",
-    "Employment End",
-    "Last 1-on-1 (12 months)",
-    "Last Team Meeting (12 months)",
-    "D.O.B",
-}
+DATE_HEADINGS = {*BASE_HEADINGS[6:13], "D.O.B"}  # Created Date … Last Team Meeting
 MEETING_HEADINGS = [
     "Meeting Date",
     "Employee",

@@ -32,7 +32,9 @@ if t.TYPE_CHECKING:
 
 # The vendor documents no signal for an expired job; these answers to a poll mean it is gone.
 JOB_GONE_STATUSES = (400, 404, 410)
-REPORT_FIELDS = ("report_start_date", "report_end_date")
+WINDOW_FIELDS = ("report_start_date", "report_end_date")
+ROW_FIELD = "report_row"  # the row's 1-based position in its window's report
+REPORT_FIELDS = (*WINDOW_FIELDS, ROW_FIELD)
 
 
 class ReportError(FatalAPIError):
@@ -230,7 +232,12 @@ class CrewmojoStream(VendorRESTStream):
             )  # fmt: skip
         kept_names = [names[i] for i in kept]
         titles = {names[i]: report.headings[i] for i in kept}
-        missing = {name: None for name in properties if name not in kept_names and name not in extra}
+        missing = {
+            name: None
+            for name in properties
+            if name not in kept_names and name not in extra and name != ROW_FIELD
+        }
+        numbered = ROW_FIELD in properties
         # CSV values are text already: only typed columns need converting. JSON values may be
         # numbers or booleans anywhere, so every column goes through its converter.
         converted = [
@@ -259,6 +266,8 @@ class CrewmojoStream(VendorRESTStream):
                 if missing:
                     record.update(missing)
                 record.update(extra)
+                if numbered:
+                    record[ROW_FIELD] = number
                 yield record
         except ValueTypeError as error:
             raise ReportError(

@@ -11,7 +11,7 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 
-from tap_crewmojo.client import REPORT_FIELDS, CrewmojoStream
+from tap_crewmojo.client import REPORT_FIELDS, ROW_FIELD, WINDOW_FIELDS, CrewmojoStream
 from tap_crewmojo.columns import (
     infer_type,
     property_names,
@@ -35,6 +35,10 @@ REPORT_FIELD_SCHEMAS = {
         "type": ["string", "null"],
         "format": "date",
         "title": "Last day of the report window (inclusive)",
+    },
+    ROW_FIELD: {
+        "type": ["integer"],
+        "title": "Position of the row in its window's report (1-based)",
     },
 }
 
@@ -70,11 +74,15 @@ class ReportStream(CrewmojoStream):
 
     # Records are normalised by their declared types in records_from.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
-    primary_keys: t.ClassVar[list[str]] = []  # report rows carry no documented key
     is_sorted = True  # windows are fetched in date order; the bookmark is a window start
 
     def __init__(self, tap: Tap, report_id: str, schema: dict[str, t.Any]) -> None:
         super().__init__(tap=tap, name=snake_name(report_id), schema=schema, report_id=report_id)
+        # Report rows carry no documented key (custom fields differ per customer): a row is
+        # identified by its window and its position in that window's report, so a window
+        # fetched again replaces its rows in a target that upserts.
+        dated = "start_date" in self.config
+        self.primary_keys = ["report_start_date", ROW_FIELD] if dated else [ROW_FIELD]
         self.period = str(self.config.get("window", "none"))
         if self.period != "none":
             self.replication_key = "report_start_date"
@@ -134,7 +142,7 @@ class ReportStream(CrewmojoStream):
             start = window[0]
             extra = {
                 name: day.isoformat() if day else None
-                for name, day in zip(REPORT_FIELDS, window, strict=True)
+                for name, day in zip(WINDOW_FIELDS, window, strict=True)
                 if name in properties
             }
             content_type = str(self.config.get("content_type", "csv"))
@@ -144,6 +152,12 @@ class ReportStream(CrewmojoStream):
                 # Completed windows are never fetched again; the last one is, next run.
                 following = windows[number][0] if number < len(windows) else None
                 self._save_bookmark(following or start)
+        # Every record is written by now. The SDK skips a final STATE equal to the last one
+        # (the last window's bookmark usually is), and the buffered writer flushes with STATE
+        # messages, so hand the last records over here rather than at process exit.
+        flush = getattr(self._tap.message_writer, "flush", None)
+        if flush is not None:
+            flush()
 
     # --- discovery ----------------------------------------------------------------------
     def discover_schema(self, overrides: dict[str, str]) -> dict[str, t.Any]:

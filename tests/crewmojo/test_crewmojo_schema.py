@@ -83,9 +83,9 @@ def test_discovered_schema_from_heading_and_sample(start_sandbox: StartSandbox) 
     assert schema["employee_code"]["type"] == ["string", "null"]
     assert schema["report_start_date_2"]["title"] == "Report Start Date"
     assert schema["report_start_date"]["format"] == "date"
-    # the heading order is kept, the window fields come last
+    # the heading order is kept, the window and row fields come last
     assert list(schema)[:3] == ["employee", "employee_code", "email"]
-    assert list(schema)[-2:] == ["report_start_date", "report_end_date"]
+    assert list(schema)[-3:] == ["report_start_date", "report_end_date", "report_row"]
 
 
 def test_records_normalised_by_type(start_sandbox: StartSandbox) -> None:
