@@ -193,28 +193,29 @@ def record_normaliser(
     return normalise
 
 
-def _object_converters(schema: dict[str, t.Any]) -> dict[str, Converter]:
+def _object_converters(schema: dict[str, t.Any]) -> dict[str, tuple[Converter, type | None]]:
+    """Per property: its converter, and the Python type whose values need no conversion."""
     return {name: _converter(name, prop) for name, prop in schema.get("properties", {}).items()}
 
 
-def _converter(name: str, prop: dict[str, t.Any]) -> Converter:
+def _converter(name: str, prop: dict[str, t.Any]) -> tuple[Converter, type | None]:
     types = prop.get("type", [])
     types = [types] if isinstance(types, str) else types
     if "array" in types:
-        return _to_list_of(_converter(name, prop.get("items", {})))
+        return _to_list_of(_converter(name, prop.get("items", {}))[0]), None
     if "object" in types:
-        return _to_object_with(_object_converters(prop))
+        return _to_object_with(_object_converters(prop)), None
     if prop.get("format") == "date":
-        return _to_date
+        return _to_date, None
     if prop.get("format") == "date-time":
-        return _to_datetime
+        return _to_datetime, None
     if "integer" in types:
-        return _to_color if name.endswith("color") else _to_int
+        return (_to_color if name.endswith("color") else _to_int), int
     if "number" in types:
-        return _to_number
+        return _to_number, float
     if "boolean" in types:
-        return _to_bool
-    return _to_string
+        return _to_bool, bool
+    return _to_string, str
 
 
 def _to_int(value: t.Any) -> int | None:
@@ -324,24 +325,25 @@ def _to_list_of(item: Converter) -> Converter:
     return to_list
 
 
-def _to_object_with(fields: dict[str, Converter]) -> Converter:
+def _to_object_with(fields: dict[str, tuple[Converter, type | None]]) -> Converter:
     def to_object(value: t.Any) -> dict[str, t.Any] | None:
         if value is None:
             return None
         if not isinstance(value, dict):
             raise UnconvertibleError(value, "an object")
-        try:
-            return {name: fields[name](v) for name, v in value.items() if name in fields}
-        except UnconvertibleError:
-            for name, element in value.items():  # the slow way, to name the field
-                try:
-                    fields.get(name, _keep)(element)
-                except UnconvertibleError as error:
-                    raise error.under(name) from None
-            raise
+        result: dict[str, t.Any] = {}
+        for name, element in value.items():
+            field = fields.get(name)
+            if field is None:
+                continue
+            convert, unchanged = field
+            if element is None or type(element) is unchanged:  # the common case, no call
+                result[name] = element
+                continue
+            try:
+                result[name] = convert(element)
+            except UnconvertibleError as error:
+                raise error.under(name) from None
+        return result
 
     return to_object
-
-
-def _keep(value: t.Any) -> t.Any:
-    return value
