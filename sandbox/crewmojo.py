@@ -302,6 +302,7 @@ class CrewmojoApp(VendorApp):
         client_secret: str = DEMO_CLIENT_SECRET,
         token_lifetime: float = 1800.0,
         send_expires_in: bool = True,
+        token_form_only: bool = False,
         sync_wait: float = 30.0,
         generation_seconds: float | dict[str, float] = 0.0,
         slow_requests: int | None = None,
@@ -317,6 +318,7 @@ class CrewmojoApp(VendorApp):
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
         self.send_expires_in = send_expires_in
+        self.token_form_only = token_form_only  # as an older copy of the token page says
         self.sync_wait = sync_wait
         self.generation_seconds = generation_seconds
         self.slow_requests = slow_requests  # only the first N report requests are slow
@@ -370,7 +372,7 @@ class CrewmojoApp(VendorApp):
         return expiry is not None and expiry > time.monotonic()
 
     def issue_token(self, request: Request) -> Response:
-        params = request.params()
+        params = request.form() if self.token_form_only else request.params()
         if params.get("grant_type") != "client_credentials":
             return self.invalid()
         if params.get("client_id") != self.client_id or not secrets.compare_digest(

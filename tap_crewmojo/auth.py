@@ -70,12 +70,13 @@ class CrewmojoAuthenticator(OAuthAuthenticator):
         """POST the client credentials; callers hold the lock, so requests never overlap.
 
         NOTES.md: the token page accepts JSON or a form (an older copy: form only). JSON is
-        sent first; a 400 or 415 to it is retried once as a form.
+        sent first; a 400, 401 or 415 to it is retried once as a form (a server reading forms
+        only sees no credentials in a JSON body).
         """
         self.logger.info("Requesting a Crewmojo access token")
         started = time.monotonic()
         response = self._post_credentials(as_json=True)
-        if response.status_code in (400, 415):
+        if response.status_code in (400, 401, 415):
             response = self._post_credentials(as_json=False)
         if response.status_code != 200:
             raise FatalAPIError(self._failure(response))

@@ -13,7 +13,7 @@ import time
 import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from singer_sdk.exceptions import FatalAPIError
@@ -35,6 +35,10 @@ JOB_GONE_STATUSES = (400, 404, 410)
 WINDOW_FIELDS = ("report_start_date", "report_end_date")
 ROW_FIELD = "report_row"  # the row's 1-based position in its window's report
 REPORT_FIELDS = (*WINDOW_FIELDS, ROW_FIELD)
+
+
+class JobFailed(VendorAPIError):
+    """A 2xx answer whose body says ``"success": "false"``."""
 
 
 class ReportError(FatalAPIError):
@@ -59,7 +63,7 @@ class CrewmojoStream(VendorRESTStream):
     def __init__(self, *args: t.Any, report_id: str, **kwargs: t.Any) -> None:
         self.report_id = report_id
         super().__init__(*args, **kwargs)
-        self.path = f"/v1/integrations/download/{report_id}"
+        self.path = f"/v1/integrations/download/{quote(report_id, safe='')}"
         # Bodies are read as they arrive; a 1,000,000-row report is never held whole.
         self.requests_session.stream = True
 
@@ -115,7 +119,8 @@ class CrewmojoStream(VendorRESTStream):
                 )  # fmt: skip
             started = time.monotonic()
             answer = self._send("POST", body)
-            while (job_id := self._job_id(answer)) is not None:
+            job_id: str | None = None
+            while (job_id := self._job_id(answer, job_id)) is not None:
                 age = time.monotonic() - started
                 if age >= timeout:
                     self.logger.warning(
@@ -126,12 +131,14 @@ class CrewmojoStream(VendorRESTStream):
                 time.sleep(min(interval, timeout - age))
                 try:
                     answer = self._send("GET", None, job_id)
+                    self._job_id(answer, job_id)  # raises JobFailed for a failure answer
                 except VendorAPIError as error:
-                    if error.response is None or error.response.status_code not in (JOB_GONE_STATUSES):
+                    status = error.response.status_code if error.response is not None else 0
+                    if not isinstance(error, JobFailed) and status not in JOB_GONE_STATUSES:
                         raise
                     self.logger.warning(
                         "%s: report %s job is gone (poll answered %d)",
-                        self.name, self.report_id, error.response.status_code,
+                        self.name, self.report_id, status,
                     )  # fmt: skip
                     break
             else:
@@ -144,14 +151,23 @@ class CrewmojoStream(VendorRESTStream):
     def _is_json(self, response: requests.Response) -> bool:
         return "json" in response.headers.get("Content-Type", "").lower()
 
-    def _job_id(self, response: requests.Response) -> str | None:
-        """The job id of a "still working" answer; None when the answer is the report."""
+    def _job_id(self, response: requests.Response, polled: str | None) -> str | None:
+        """The job id of a "still working" answer; None when the answer is the report.
+
+        ``polled`` is the job just polled: a 202 or 204 to its poll also means "not ready".
+        A JSON ``"success": "false"`` answer (with a 2xx status) raises :class:`JobFailed`.
+        """
+        if polled and response.status_code in (202, 204):
+            return polled
         if not self._is_json(response):
             return None
         payload = self._decoded(response)
-        if isinstance(payload, dict) and payload.get("jobId") not in (None, ""):
-            if str(payload.get("success", "true")).lower() == "false":
-                raise VendorAPIError(self._unexpected(response, "a failure"), response)
+        if not isinstance(payload, dict):
+            return None
+        if str(payload.get("success", "true")).lower() == "false":
+            detail = payload.get("errorMessage") or "no errorMessage"
+            raise JobFailed(self._unexpected(response, f"a failure: {detail}"), response)
+        if payload.get("jobId") not in (None, ""):
             return str(payload["jobId"])
         return None
 

@@ -178,7 +178,9 @@ class TapCrewmojo(Tap):
     def api_url(self) -> str:
         configured = self.config.get("api_url")
         if configured:
-            return check_api_url(str(configured))
+            url = check_api_url(str(configured))
+            # The docs write base URLs as https://api.crewmojo.com/v1/…: accept that form too.
+            return url.removesuffix("/v1")
         return ENVIRONMENTS[str(self.config.get("environment", "production"))]
 
     @functools.cached_property

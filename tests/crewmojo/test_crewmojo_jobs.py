@@ -87,3 +87,18 @@ def test_a_400_to_the_report_request_is_not_a_job_signal(start_sandbox: StartSan
     with pytest.raises(Exception, match="answered 400"):
         run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))
     assert posts(server) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"success": "false", "httpErrorCode": 410, "errorMessage": "Job expired"}),
+        (202, {"success": "true"}),  # a bodiless "not yet" rather than the jobId again
+    ],
+)
+def test_other_poll_answers(start_sandbox: StartSandbox, status: int, body: dict[str, Any]) -> None:
+    server = start_sandbox("crewmojo", sync_wait=0.05, generation_seconds=0.3, slow_requests=1)
+    server.inject("status", DOWNLOAD_PATH, status=status, body=body, after=1)
+    result = run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))
+    assert len(result.records("oneonone_summary")) == 60
+    assert posts(server) == (3 if status == 200 else 2)  # a failed job is requested anew

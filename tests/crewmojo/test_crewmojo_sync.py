@@ -225,3 +225,10 @@ def test_missing_expires_in_assumes_thirty_minutes(start_sandbox: StartSandbox) 
     server = start_sandbox("crewmojo", send_expires_in=False)
     sync_with_token_log(server)
     assert len(server.requests_to(TOKEN_PATH)) == 1
+
+
+def test_a_form_only_token_endpoint_and_a_v1_api_url(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewmojo", token_form_only=True)
+    result = run_sync(TapCrewmojo, config_for(server, api_url=f"{server.url}/v1/"))
+    assert len(result.records("oneonone_summary")) == 60
+    assert [e.status for e in server.requests_to(TOKEN_PATH)] == [400, 200]  # JSON, then form
