@@ -75,6 +75,8 @@ class ReportStream(CrewmojoStream):
     # Records are normalised by their declared types in records_from.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     is_sorted = True  # windows are fetched in date order; the bookmark is a window start
+    # A report stream has no parent and syncs without a context: its one bookmark is the
+    # stream's own (the SDK default), written by _save_bookmark after every window.
 
     def __init__(self, tap: Tap, report_id: str, schema: dict[str, t.Any]) -> None:
         super().__init__(tap=tap, name=snake_name(report_id), schema=schema, report_id=report_id)
