@@ -71,6 +71,10 @@ class PlanningUnitsStream(CollectionStream):
     primary_keys = ("planning_unit_id",)
     schema = schemas.PLANNING_UNIT
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._units_read: set[int] = set()
+
     def generate_child_contexts(
         self, record: Record, context: Context | None
     ) -> t.Iterable[Context | None]:
@@ -79,10 +83,6 @@ class PlanningUnitsStream(CollectionStream):
         if (wanted is None or unit_id in wanted) and unit_id not in self._units_read:
             self._units_read.add(unit_id)  # a unit listed twice is still read once
             yield {"planning_unit_id": unit_id}
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._units_read: set[int] = set()
 
 
 class ChildStream(InjixoStream):
@@ -155,14 +155,13 @@ class SchedulesStream(ChildStream):
         # Keys of records a unit's answer attributed to another unit (e.g. a parent unit
         # listing its teams' employees): that unit's own answer must not emit them again.
         self._foreign_keys: set[tuple[t.Any, ...]] = set()
-        self._unit_id = 0
-        self._levels: list[str] = []
+        self._unit_id = 0  # the unit being read
+        self._levels: list[str] = list(self.config.get("levels") or ["plan", "final"])
 
     # --- windows ------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         assert context is not None
         unit_id = self._unit_id = int(context["planning_unit_id"])
-        self._levels = list(self.config.get("levels") or ["plan", "final"])
         first, last = self._tap_injixo.date_range
         state = self.get_context_state(context)
         bookmark = self._bookmark(state)
@@ -188,11 +187,8 @@ class SchedulesStream(ChildStream):
                 )
                 continue
             yield from rows
-            bookmark = min(end, self._today())
-            self._save_bookmark(state, bookmark)
+            self._save_bookmark(state, min(end, self._today()))
             start = end + DAY
-        if bookmark is None:  # a range entirely after end_date: still mark the unit as done
-            self._save_bookmark(state, min(last, self._today()))
 
     def _fetch_window(
         self, context: Context, start: dt.date, end: dt.date

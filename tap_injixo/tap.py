@@ -153,7 +153,7 @@ class TapInjixo(Tap):
                 errors.append(f"end_date: {end} is before start_date {start}")
         return errors
 
-    @property
+    @cached_property
     def date_range(self) -> tuple[dt.date, dt.date]:
         """The configured period, inclusive: start_date to end_date or today + lookahead."""
         start = dt.date.fromisoformat(str(self.config["start_date"])[:10])
