@@ -66,6 +66,23 @@ class Baseline:
         for body in self.pages(path, params):
             yield from body if isinstance(body, list) else body.get("items") or body.get("data") or []
 
+    def window(self, stream: str, path: str, start: date, end: date) -> None:
+        if stream == "day_labels":
+            for body in self.pages(path, {"start": start.isoformat(), "end": end.isoformat()}):
+                for day, label in (body["days"] or {}).items():
+                    self.emit(stream, {"date": day, **label})
+            return
+        params = {"start": f"{start} 00:00:00", "end": f"{end} 23:59:59"}
+        if stream != "schedule_shifts":
+            for record in self.records(path, params):
+                self.emit(stream, record)
+            return
+        for body in self.pages(path, params):
+            for day in body["days"]:
+                for assignment in day["assignments"]:
+                    for shift in assignment["shifts"]:
+                        self.emit(stream, {**shift, "date": day["date"], "assignment_id": assignment["id"]})
+
     def run(self, first: date, last: date) -> None:
         for name in (*REFERENCE, *REFERENCE_MORE):
             for record in self.records(f"/v1/{name}"):
@@ -78,23 +95,7 @@ class Baseline:
             start = first
             while start <= last:
                 end = min(start + timedelta(days=days - 1), last)
-                if stream == "day_labels":
-                    params = {"start": start.isoformat(), "end": end.isoformat()}
-                else:
-                    params = {"start": f"{start} 00:00:00", "end": f"{end} 23:59:59"}
-                if stream == "schedule_shifts":
-                    for body in self.pages(path, params):
-                        for day in body["days"]:
-                            for assignment in day["assignments"]:
-                                for shift in assignment["shifts"]:
-                                    self.emit(stream, {**shift, "date": day["date"], "assignment_id": assignment["id"]})
-                elif stream == "day_labels":
-                    for body in self.pages(path, params):
-                        for day, label in (body["days"] or {}).items():
-                            self.emit(stream, {"date": day, **label})
-                else:
-                    for record in self.records(path, params):
-                        self.emit(stream, record)
+                self.window(stream, path, start, end)
                 start = end + timedelta(days=1)
         for record in self.records("/v1/logs", {"after": f"{first} 00:00:00"}):
             self.emit("logs", record)

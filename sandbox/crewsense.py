@@ -18,7 +18,7 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -809,28 +809,22 @@ class CrewsenseApp(VendorApp):
         return Response.json({"days": days or []})  # PHP renders an empty map as []
 
     def payroll(self, request: Request) -> Response:
-        period = self.period(request, required=True)
-        if isinstance(period, Response):
-            return period
-        start, end = period
-        rows = [
-            row
-            for row in self.tenant.payroll_rows(_index(start.date()) - 1, _index(end.date()))
-            if _overlaps(row["start"], row["end"], start, end)
-        ]
-        return Response.json(rows)
+        return self.ranged(request, self.tenant.payroll_rows, days_before=1)
 
     def availability_periods(self, request: Request) -> Response:
+        return self.ranged(request, self.tenant.availability, days_before=3)
+
+    def ranged(
+        self, request: Request, source: Callable[[int, int], Iterator[dict[str, Any]]], days_before: int
+    ) -> Response:
+        """A plain array of the rows touching the required period; ``source`` yields the rows
+        of a range of days, starting ``days_before`` early for rows that begin before it."""
         period = self.period(request, required=True)
         if isinstance(period, Response):
             return period
         start, end = period
-        rows = [
-            row
-            for row in self.tenant.availability(_index(start.date()) - 3, _index(end.date()))
-            if _overlaps(row["start"], row["end"], start, end)
-        ]
-        return Response.json(rows)
+        rows = source(_index(start.date()) - days_before, _index(end.date()))
+        return Response.json([row for row in rows if _overlaps(row["start"], row["end"], start, end)])
 
     def callbacks(self, request: Request) -> Response:
         period = self.period(request, required=False)

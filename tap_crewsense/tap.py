@@ -90,6 +90,7 @@ class TapCrewsense(Tap):
     """Singer tap for the Crewsense (Vector Scheduling) API v1."""
 
     name = "tap-crewsense"
+    package_name = "workforce-taps"
     message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(

@@ -72,7 +72,8 @@ def test_the_token_lifetime_comes_from_expires_in_or_else_expires(
     asked_at = time.time()
     authenticator.update_access_token()
     assert 98 <= authenticator.expires_at - asked_at <= 100.5
-    assert authenticator.expires_at - authenticator.renew_at == pytest.approx(20.0, abs=0.5)  # a fifth of 100 s
+    # renewed a fifth of its lifetime early
+    assert authenticator.expires_at - authenticator.renew_at == pytest.approx(20.0, abs=0.5)
     assert authenticator.is_token_valid()
 
 
