@@ -105,17 +105,35 @@ class InjixoStream(VendorRESTStream):
 
     # --- parsing ----------------------------------------------------------------------
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        body = self.decode(response)
-        # Documented: {"<resource>": [...]}; a bare list is accepted too.
-        rows = body.get(self.records_key) if isinstance(body, dict) else body
-        if not isinstance(rows, list):
-            path = urlsplit(response.url).path
-            raise VendorAPIError(
-                f"{self.name}: GET {path} answered {response.status_code} without a "
-                f"'{self.records_key}' list",
-                response,
-            )
-        yield from rows
+        yield from self.rows_of(self.decode(response), response)
+
+    def rows_of(self, body: t.Any, response: requests.Response) -> list[dict[str, t.Any]]:
+        """The records of an answer: documented as ``{"<resource>": [...]}``.
+
+        Also accepted: a bare list, and an object whose only list is under another name
+        (say ``{"schedule": [...]}``), since the per-unit schedule's shape is undocumented.
+        """
+        if isinstance(body, list):
+            return body
+        if isinstance(body, dict):
+            rows = body.get(self.records_key)
+            if isinstance(rows, list):
+                return rows
+            lists = [(key, value) for key, value in body.items() if isinstance(value, list)]
+            if len(lists) == 1:
+                self.logger.warning(
+                    "%s: reading records under %r (expected %r)",
+                    self.name,
+                    lists[0][0],
+                    self.records_key,
+                )
+                return lists[0][1]
+        path = urlsplit(response.url).path
+        raise VendorAPIError(
+            f"{self.name}: GET {path} answered {response.status_code} without a "
+            f"'{self.records_key}' list",
+            response,
+        )
 
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None

@@ -9,7 +9,7 @@ import pytest
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_cli, run_sync
 
-from injixo import app_of, injixo_config, start_injixo
+from injixo import app_of, days_ago, injixo_config, start_injixo
 from sandbox.core import SandboxServer
 from tap_injixo import schemas
 from tap_injixo.client import InvalidValueError, record_normaliser
@@ -164,3 +164,31 @@ def test_a_value_that_cannot_be_normalised_names_stream_and_field() -> None:
         normalise({"employee_id": 1, "birth_date": "31.12.1990"})
     with pytest.raises(InvalidValueError, match=r"employees: field 'employee_id' has 'E-17'"):
         normalise({"employee_id": "E-17"})
+
+
+def test_other_plausible_answer_shapes_are_read(
+    start_sandbox: Callable[..., SandboxServer],
+) -> None:
+    server = start_injixo(start_sandbox)
+    app = app_of(server)
+    row = {
+        "booking_date": days_ago(20),
+        "employee_id": "10001",  # an ID sent as a string
+        "schedule_blocks": [],  # no planning_unit_id, no level: one level was asked for
+    }
+    server.inject("status", r"^/v1/planning_units/1201/schedule/", status=200, body={"schedule": [row]})
+    server.inject("status", r"^/v1/activities$", status=200, body=app.activities[:2])
+    config = injixo_config(server, levels=["final"], planning_unit_ids=[1201])
+    result = run_sync(TapInjixo, config)
+    assert result.records("activities") == app.activities[:2]
+    first = next(r for r in result.records("schedules") if r["booking_date"] == days_ago(20))
+    assert first == {**row, "employee_id": 10001, "planning_unit_id": 1201, "level": "final"}
+
+
+def test_an_answer_without_records_names_stream_path_and_status(
+    start_sandbox: Callable[..., SandboxServer],
+) -> None:
+    server = start_injixo(start_sandbox)
+    server.inject("status", r"^/v1/contracts$", status=200, body={"message": "maintenance"})
+    with pytest.raises(FatalAPIError, match=r"contracts: GET /v1/contracts answered 200 without"):
+        run_sync(TapInjixo, injixo_config(server))
