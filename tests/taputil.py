@@ -63,6 +63,9 @@ def run_sync(
     wrapper = io.TextIOWrapper(buffer, encoding="utf-8")
     with contextlib.redirect_stdout(wrapper):
         tap.sync_all()
+        flush = getattr(tap.message_writer, "flush", None)
+        if flush is not None:  # a buffering writer otherwise flushes only at process exit
+            flush()
         wrapper.flush()
     return SyncResult(parse_lines(buffer.getvalue().decode()))
 
