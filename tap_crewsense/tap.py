@@ -70,6 +70,9 @@ class Settings:
             api_url = check_api_url(str(config.get("api_url") or DEFAULT_API_URL))
         except ConfigValidationError as error:
             raise _bad(str(error)) from None
+        # The vendor calls https://api.crewsense.com/v1 the base URL, but the token endpoint
+        # sits beside /v1 (/oauth/access_token): a configured /v1 is the same API root.
+        api_url = api_url.removesuffix("/v1")
         zone_name = str(config.get("timezone") or "UTC")
         try:
             zone = ZoneInfo(zone_name)

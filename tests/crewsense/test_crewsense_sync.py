@@ -269,3 +269,11 @@ def test_next_links_on_another_host_are_rerooted_on_api_url(start_sandbox: Start
     assert len(result.records("callbacks")) == app_of(server).expected_counts(config)["callbacks"]
     assert len(result.records("logs")) == app_of(server).expected_counts(config)["logs"]
     assert all(entry.authorized for entry in server.log if entry.path.startswith("/v1/"))
+
+
+def test_an_api_url_ending_in_v1_is_the_same_api(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    config = tap_config(server, api_url=f"{server.url}/v1/", days_back=2, days_ahead=0)
+    result = run_sync(TapCrewsense, config)
+    assert len(result.records("users")) == 15
+    assert {entry.path for entry in server.log} >= {"/oauth/access_token", "/v1/users", "/v1/schedule"}
