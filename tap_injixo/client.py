@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 import requests
+from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -49,7 +50,7 @@ class InjixoStream(VendorRESTStream):
     """Base of every injixo stream: whole collections under a key named after the resource."""
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # post_process normalises every value
-    allow_redirects = False  # a redirect would carry the token to a host nobody configured
+    allow_redirects = False  # reported instead: the token goes only to the configured api_url
     #: key of the list in the answer (``{"employees": [...]}``)
     records_key: str = ""
 
@@ -64,8 +65,8 @@ class InjixoStream(VendorRESTStream):
         return api_base(str(self.config.get("api_url") or DEFAULT_API_URL))
 
     @property
-    def authenticator(self) -> t.Any:
-        return self._tap_injixo.authenticator
+    def authenticator(self) -> BearerTokenAuthenticator:
+        return self._tap_injixo.authenticator  # one for the whole run
 
     @property
     def http_headers(self) -> dict[str, str]:

@@ -192,3 +192,18 @@ def test_an_answer_without_records_names_stream_path_and_status(
     server.inject("status", r"^/v1/contracts$", status=200, body={"message": "maintenance"})
     with pytest.raises(FatalAPIError, match=r"contracts: GET /v1/contracts answered 200 without"):
         run_sync(TapInjixo, injixo_config(server))
+
+
+def test_a_redirect_is_reported_not_followed(start_sandbox: Callable[..., SandboxServer]) -> None:
+    server = start_injixo(start_sandbox)
+    elsewhere = {"Location": "https://legacy-api.example.org/v1/activities"}
+    server.inject("status", r"^/v1/activities$", status=301, headers=elsewhere)
+    with pytest.raises(FatalAPIError, match=r"answered 301, a redirect to legacy-api.example.org"):
+        run_sync(TapInjixo, injixo_config(server))
+    assert len(server.requests_to(r"^/v1/activities$")) == 1
+
+
+def test_every_stream_shares_one_authenticator() -> None:
+    tap = TapInjixo(config={"api_token": "t", "start_date": "2026-01-01"}, parse_env_config=False)
+    authenticators = {id(stream.authenticator) for stream in tap.streams.values()}
+    assert len(authenticators) == 1
