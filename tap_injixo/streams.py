@@ -75,6 +75,15 @@ class PlanningUnitsStream(CollectionStream):
         super().__init__(*args, **kwargs)
         self._units_read: set[int] = set()
 
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        yield from super().get_records(context)
+        missing = (self._tap_injixo.planning_unit_ids or set()) - self._units_read
+        if missing:
+            self.logger.warning(
+                "planning_unit_ids: no planning unit %s in the API's list; no schedules read",
+                ", ".join(map(str, sorted(missing))),
+            )
+
     def generate_child_contexts(
         self, record: Record, context: Context | None
     ) -> t.Iterable[Context | None]:

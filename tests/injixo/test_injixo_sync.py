@@ -154,11 +154,12 @@ def test_deselected_parent_is_read_for_its_keys_only(
 
 
 def test_planning_unit_ids_limit_schedules_not_units(
-    start_sandbox: Callable[..., SandboxServer],
+    start_sandbox: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
 ) -> None:
     server = start_injixo(start_sandbox)
-    config = injixo_config(server, planning_unit_ids=[1201, 1300], levels=["plan"])
+    config = injixo_config(server, planning_unit_ids=[1201, 1300, 4242], levels=["plan"])
     result = run_sync(TapInjixo, config)
+    assert "planning_unit_ids: no planning unit 4242 in the API's list" in caplog.text
     assert len(result.records("planning_units")) == len(app_of(server).units)
     requested = {e.path.split("/")[3] for e in server.requests_to(r"/schedule/")}
     assert requested == {"1201", "1300"}
@@ -166,7 +167,8 @@ def test_planning_unit_ids_limit_schedules_not_units(
     schedules = result.records("schedules")
     assert {r["planning_unit_id"] for r in schedules} == {1201, 1300}
     assert sorted(schedules, key=schedule_key) == sorted(
-        expected_schedules(server, config), key=schedule_key
+        expected_schedules(server, {**config, "planning_unit_ids": [1201, 1300]}),
+        key=schedule_key,
     )
     partitions = result.state["bookmarks"]["schedules"]["partitions"]
     assert sorted(p["context"]["planning_unit_id"] for p in partitions) == [1201, 1300]
