@@ -16,7 +16,7 @@ import orjson
 import requests
 
 REFERENCE = ("assignments", "work_types", "work_subtypes", "time_off_types", "labels", "groups", "titles")
-REFERENCE_MORE = ("qualifiers", "certifications")
+REFERENCE_MORE = ("qualifiers", "certifications", "trades", "signup_events", "announcements")
 #: stream, path, window days (as the tap reads them)
 WINDOWED = (
     ("time_offs", "/v1/time_offs", 31),

@@ -18,10 +18,10 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ BLOCK_DAYS = 14  # time off: at most one entry per user per block
 AVAILABILITY_BLOCK_DAYS = 28
 LOGS_PER_PAGE = 50
 CALLBACKS_PER_PAGE = 50
+ANNOUNCEMENTS_PER_PAGE = 50
 PLATOONS = (("A Shift", "#e53935"), ("B Shift", "#753254"), ("C Shift", "#00acc1"))
 
 
@@ -229,6 +230,9 @@ class Tenant:
             )
         ]
         self.assignments = [self._assignment(a) for a in range(size.assignments)]
+        self.trades = [self._trade(rng, n) for n in range(size.users // 2)]
+        self.signup_events = [self._signup_event(rng, n) for n in range(5 + size.users // 20)]
+        self.announcements = [self._announcement(n) for n in range(3 + size.users // 8)]
         self.created = datetime.now(zone).replace(microsecond=0, tzinfo=None)
         self._log_times = self._log_schedule()
 
@@ -285,6 +289,55 @@ class Tenant:
                 "latitude": "42.45771410",
                 "longitude": "-123.32473050",
             },
+        }
+
+    def _trade(self, rng: random.Random, n: int) -> dict[str, Any]:
+        start = datetime.combine(self.today - timedelta(days=rng.randrange(200)), datetime.min.time())
+        start += timedelta(hours=7)
+        swap = start + timedelta(days=rng.choice((3, 6, 9)))
+        return {
+            "id": str(44_799 + n),  # as in the vendor's example
+            "requesting_user": {
+                key: str(value) for key, value in self.ref(self.users[n % len(self.users)]).items()
+            },
+            "request_date": self.offset_stamp(start - timedelta(days=20, minutes=rng.randrange(900))),
+            "start": self.offset_stamp(start),
+            "end": self.offset_stamp(start + timedelta(days=1)),
+            "swap_start": self.offset_stamp(swap) if n % 3 else None,
+            "swap_end": self.offset_stamp(swap + timedelta(days=1)) if n % 3 else None,
+            "status": rng.choice(("filled", "pending", "denied")),
+        }
+
+    def _signup_event(self, rng: random.Random, n: int) -> dict[str, Any]:
+        start = datetime.combine(self.today + timedelta(days=rng.randrange(-60, 60)), datetime.min.time())
+        start += timedelta(hours=8)
+        created = start - timedelta(days=30, minutes=rng.randrange(900))
+        return {
+            "id": 5 + n,
+            "work_type_id": self.work_types[n % 2]["id"],
+            "work_subtype_id": None if n % 2 else 8,
+            "title": f"Signup {n + 1}",
+            "start": _stamp(start),
+            "end": _stamp(start + timedelta(days=1)),
+            "description": "<p>Extra coverage</p>",
+            "created_by": 848,
+            "created_at": self.offset_stamp(created),
+            "modified_by": 848,
+            "modified_at": self.offset_stamp(created + timedelta(hours=2)),
+            "employees_needed": rng.randint(1, 10),
+            "status": rng.choice(("active", "partially_filled", "filled", "not_filled")),
+        }
+
+    def _announcement(self, n: int) -> dict[str, Any]:
+        author = self.users[0]
+        return {
+            "id": 238 + n,
+            "company_id": 8,
+            "title": f"Announcement {n + 1}",
+            "body": "<p>This is a great HTML <strong>message!</strong></p>",
+            "first_name": author["first_name"],
+            "last_name": author["last_name"],
+            "user": self.ref(author),
         }
 
     def user_by_id(self, user_id: int) -> dict[str, Any] | None:
@@ -564,6 +617,28 @@ class Tenant:
                 }
 
 
+class _LazyLogs(Sequence[dict[str, Any]]):
+    """Log entries by position, built only for the page asked for."""
+
+    def __init__(self, tenant: Tenant, indexes: list[int]) -> None:
+        self.tenant = tenant
+        self.indexes = indexes
+
+    def __len__(self) -> int:
+        return len(self.indexes)
+
+    @overload
+    def __getitem__(self, position: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, position: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(position, slice):
+            return [self.tenant.log_entry(k) for k in self.indexes[position]]
+        return self.tenant.log_entry(self.indexes[position])
+
+
 def _overlaps(start: str, end: str, lower: datetime, upper: datetime) -> bool:
     """A record [start, end) touches the requested period [lower, upper]."""
     return datetime.fromisoformat(start) <= upper and datetime.fromisoformat(end) > lower
@@ -587,6 +662,7 @@ class CrewsenseApp(VendorApp):
         link_host: str = LINK_HOST,
         logs_per_page: int = LOGS_PER_PAGE,
         callbacks_per_page: int = CALLBACKS_PER_PAGE,
+        announcements_per_page: int = ANNOUNCEMENTS_PER_PAGE,
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
     ) -> None:
@@ -598,6 +674,7 @@ class CrewsenseApp(VendorApp):
         self.link_host = link_host
         self.logs_per_page = logs_per_page
         self.callbacks_per_page = callbacks_per_page
+        self.announcements_per_page = announcements_per_page
         self.credentials = (client_id, client_secret)
         self.tokens: dict[str, float] = {}  # token -> expiry (unix time)
         self.issued: list[str] = []  # every token ever handed out (tests look for leaks)
@@ -616,6 +693,9 @@ class CrewsenseApp(VendorApp):
             ("/v1/lists", self.listing("titles")),
             ("/v1/qualifiers", self.listing("qualifiers")),
             ("/v1/certifications", self.listing("certifications")),
+            ("/v1/trades", self.listing("trades")),
+            ("/v1/signup_events", self.listing("signup_events")),
+            ("/v1/announcements", self.announcements),
             ("/v1/time_offs", self.time_offs),
             ("/v1/schedule", self.schedule),
             ("/v1/day_labels", self.day_labels),
@@ -837,45 +917,35 @@ class CrewsenseApp(VendorApp):
             for callback in self.tenant.day_callbacks(index)
             if _overlaps(callback["start"], callback["end"], start, end)
         ]
-        offset = int(request.arg("offset") or 0)
-        page = matching[offset : offset + self.callbacks_per_page]
         query = {"start": request.arg("start"), "end": request.arg("end")}
-        following = offset + self.callbacks_per_page
-        return Response.json(
-            {
-                "data": page,
-                "pagination": {
-                    "prev": self.link(
-                        "/v1/callbacks", **query, offset=max(offset - self.callbacks_per_page, 0)
-                    )
-                    if offset
-                    else None,
-                    "next": self.link("/v1/callbacks", **query, offset=following)
-                    if following < len(matching)
-                    else None,
-                },
-            }
-        )
+        return self.offset_page(request, "/v1/callbacks", matching, self.callbacks_per_page, query)
 
     def logs(self, request: Request) -> Response:
         raw_after = request.arg("after")
         after = parse_when(raw_after, self.zone)
         if raw_after and after is None:
             return self.error(400, "bad_request", "after must be a date / time")
-        indexes = self.tenant.logs_after(after)
+        entries = _LazyLogs(self.tenant, self.tenant.logs_after(after))
+        return self.offset_page(request, "/v1/logs", entries, self.logs_per_page, {"after": raw_after})
+
+    def announcements(self, request: Request) -> Response:
+        return self.offset_page(
+            request, "/v1/announcements", self.tenant.announcements, self.announcements_per_page, {}
+        )
+
+    def offset_page(
+        self, request: Request, path: str, items: Sequence[Any], per_page: int, query: dict[str, str | None]
+    ) -> Response:
+        """``{"data": [...], "pagination": {"prev", "next"}}`` with ``offset`` links."""
         offset = int(request.arg("offset") or 0)
-        page = [self.tenant.log_entry(k) for k in indexes[offset : offset + self.logs_per_page]]
-        following = offset + self.logs_per_page
+        following = offset + per_page
+        previous = self.link(path, **query, offset=max(offset - per_page, 0)) if offset else None
         return Response.json(
             {
-                "data": page,
+                "data": list(items[offset:following]),
                 "pagination": {
-                    "prev": self.link("/v1/logs", after=raw_after, offset=offset - self.logs_per_page)
-                    if offset
-                    else None,
-                    "next": self.link("/v1/logs", after=raw_after, offset=following)
-                    if following < len(indexes)
-                    else None,
+                    "prev": previous,
+                    "next": self.link(path, **query, offset=following) if following < len(items) else None,
                 },
             }
         )
@@ -934,6 +1004,9 @@ class CrewsenseApp(VendorApp):
             "titles": len(tenant.titles),
             "qualifiers": len(tenant.qualifiers),
             "certifications": len(tenant.certifications),
+            "trades": len(tenant.trades),
+            "signup_events": len(tenant.signup_events),
+            "announcements": len(tenant.announcements),
             "time_offs": len(time_offs),
             "schedule_shifts": len(shifts),
             "day_labels": sum(1 for index in range(first, last + 1) if tenant.in_range(index)),
@@ -946,7 +1019,8 @@ class CrewsenseApp(VendorApp):
 
 def create_app(seed: int = 1, size: str = "small", **options: Any) -> CrewsenseApp:
     """Options: ``token_lifetime`` (s), ``omit_expires_in``, ``timezone_name``, ``link_host``,
-    ``logs_per_page``, ``callbacks_per_page``, ``client_id``, ``client_secret``."""
+    ``logs_per_page``, ``callbacks_per_page``, ``announcements_per_page``, ``client_id``,
+    ``client_secret``."""
     return CrewsenseApp(seed=seed, size=size, **options)
 
 

@@ -259,3 +259,40 @@ AVAILABILITY_PERIODS = th.PropertiesList(
     th.Property("notes", TEXT),
     th.Property("unavailability_reason", th.ObjectType(th.Property("id", ID), th.Property("name", TEXT))),
 ).to_dict()
+
+TRADES = th.PropertiesList(
+    th.Property("id", ID, required=True),
+    th.Property("requesting_user", _ref()),
+    th.Property("request_date", WHEN),
+    th.Property("start", WHEN),
+    th.Property("end", WHEN),
+    th.Property("swap_start", WHEN),
+    th.Property("swap_end", WHEN),
+    th.Property("status", TEXT),
+).to_dict()
+
+SIGNUP_EVENTS = th.PropertiesList(
+    th.Property("id", ID, required=True),
+    th.Property("work_type_id", ID),
+    th.Property("work_subtype_id", ID),
+    th.Property("title", TEXT),
+    th.Property("start", WHEN),
+    th.Property("end", WHEN),
+    th.Property("description", TEXT),
+    th.Property("created_by", ID),
+    th.Property("created_at", WHEN),
+    th.Property("modified_by", ID),
+    th.Property("modified_at", WHEN),
+    th.Property("employees_needed", th.IntegerType),
+    th.Property("status", TEXT),
+).to_dict()
+
+ANNOUNCEMENTS = th.PropertiesList(
+    th.Property("id", ID, required=True),
+    th.Property("company_id", ID),
+    th.Property("title", TEXT),
+    th.Property("body", TEXT),
+    th.Property("first_name", TEXT),
+    th.Property("last_name", TEXT),
+    th.Property("user", _ref()),
+).to_dict()

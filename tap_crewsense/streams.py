@@ -105,6 +105,31 @@ class CertificationsStream(CrewsenseStream):
     schema = schemas.CERTIFICATIONS
 
 
+class TradesStream(CrewsenseStream):
+    name = "trades"
+    path = "/v1/trades"
+    primary_keys = ("id",)
+    schema = schemas.TRADES
+
+
+class SignupEventsStream(CrewsenseStream):
+    """All but deleted signup events (the endpoint's default)."""
+
+    name = "signup_events"
+    path = "/v1/signup_events"
+    primary_keys = ("id",)
+    schema = schemas.SIGNUP_EVENTS
+
+
+class AnnouncementsStream(CrewsenseStream):
+    """The latest non-deleted announcements; ``data`` / ``pagination`` links."""
+
+    name = "announcements"
+    path = "/v1/announcements"
+    primary_keys = ("id",)
+    schema = schemas.ANNOUNCEMENTS
+
+
 # --- incremental streams --------------------------------------------------------------------
 class BookmarkedStream(CrewsenseStream):
     """A stream whose bookmark the stream itself decides, not the SDK's per-record maximum."""
@@ -356,6 +381,9 @@ STREAMS: tuple[type[CrewsenseStream], ...] = (
     TitlesStream,
     QualifiersStream,
     CertificationsStream,
+    TradesStream,
+    SignupEventsStream,
+    AnnouncementsStream,
     TimeOffsStream,
     ScheduleShiftsStream,
     DayLabelsStream,

@@ -277,3 +277,23 @@ def test_an_api_url_ending_in_v1_is_the_same_api(start_sandbox: StartSandbox) ->
     result = run_sync(TapCrewsense, config)
     assert len(result.records("users")) == 15
     assert {entry.path for entry in server.log} >= {"/oauth/access_token", "/v1/users", "/v1/schedule"}
+
+
+def test_trades_signup_events_and_paged_announcements_equal_the_tenant(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense", announcements_per_page=3)
+    result = run_sync(TapCrewsense, tap_config(server, days_back=2, days_ahead=0))
+    tenant = app_of(server).tenant
+    assert result.records("trades") == [
+        {
+            **trade,
+            "id": int(trade["id"]),
+            "requesting_user": {**trade["requesting_user"], "id": int(trade["requesting_user"]["id"])},
+        }
+        for trade in tenant.trades
+    ]
+    assert result.records("signup_events") == [
+        {**event, "start": local(event["start"]), "end": local(event["end"])}
+        for event in tenant.signup_events
+    ]
+    assert result.records("announcements") == tenant.announcements
+    assert len(server.requests_to(r"^/v1/announcements$")) == 2
