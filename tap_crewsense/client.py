@@ -176,6 +176,10 @@ class Normaliser:
         self.record = self._compile(schema, "")
 
     def __call__(self, record: t.Any) -> dict[str, t.Any]:
+        if not isinstance(record, dict):
+            raise NormalisationError(
+                f"{self.stream_name}: a record is a {type(record).__name__}, not an object"
+            )
         result: dict[str, t.Any] = self.record(record)
         return result
 
@@ -296,12 +300,12 @@ class CrewsenseStream(VendorRESTStream):
     #: whether the answer's next links paginate this endpoint (not /schedule: its next link
     #: is the following period, not the rest of the one asked for)
     follow_next_links = True
-    #: records to keep a key for, for dropping repeats within the run (see :meth:`post_process`)
     _tap: TapCrewsense
 
     def __init__(self, tap: TapCrewsense) -> None:
         super().__init__(tap=tap)
         self._decoded: tuple[requests.Response | None, t.Any] = (None, None)
+        #: keys emitted in this run → the last day the record can come back (repeats dropped)
         self._seen: dict[tuple[t.Any, ...], str | None] = {}
         self.repeats = 0
         self.normalise = Normaliser(self.name, self.schema, tap.timestamps, self.logger.warning)

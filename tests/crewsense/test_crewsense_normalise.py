@@ -85,6 +85,8 @@ def test_a_value_that_cannot_be_normalised_names_stream_and_field() -> None:
         normalise({"id": 1, "start": "2017-07-10 07:00:00", "user": {"id": "Brycen"}})
     with pytest.raises(NormalisationError, match=r"^time_offs: field 'end' cannot be read"):
         normalise({"id": 1, "start": "2017-07-10 07:00:00", "end": "next tuesday"})
+    with pytest.raises(NormalisationError, match=r"^time_offs: a record is a list, not an object"):
+        normalise([1, 2])
 
 
 def test_next_links_are_found_in_every_documented_place() -> None:
