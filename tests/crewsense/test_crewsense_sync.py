@@ -230,10 +230,38 @@ def test_callbacks_logs_labels_payroll_and_availability_match(synced: Any) -> No
         "date": first_day,
         **tenant.day_label((date.fromisoformat(first_day) - date(2000, 1, 1)).days),
     }
-    payroll_types = {r["type"] for r in result.records("payroll")}
-    assert payroll_types == {"work shift", "time off"}
-    assert all(isinstance(r["user_id"], int) for r in result.records("payroll"))
-    assert all(r["id"] for r in result.records("availability_periods"))
+    lower = datetime.fromisoformat(first_day)
+    upper = datetime.combine(org_today() + timedelta(days=config["lookahead_days"]), datetime.max.time())
+    first, last = (lower.date() - date(2000, 1, 1)).days, (upper.date() - date(2000, 1, 1)).days
+
+    def touching(rows: Any) -> list[dict[str, Any]]:
+        """The rows a request for the whole configured period answers."""
+        return [
+            row
+            for row in rows
+            if datetime.fromisoformat(row["start"]) <= upper and datetime.fromisoformat(row["end"]) > lower
+        ]
+
+    payroll = {
+        (int(row["user_id"]), local(row["start"]), row["type"]): {
+            **row,
+            "user_id": int(row["user_id"]),
+            "start": local(row["start"]),
+            "end": local(row["end"]),
+        }
+        for row in touching(tenant.payroll_rows(first - 1, last))
+    }
+    assert {(r["user_id"], r["start"], r["type"]): r for r in result.records("payroll")} == payroll
+    availability = {
+        int(row["id"]): {
+            **row,
+            "id": int(row["id"]),
+            "start": local(row["start"]),
+            "end": local(row["end"]),
+        }
+        for row in touching(tenant.availability(first - 3, last))
+    }
+    assert {r["id"]: r for r in result.records("availability_periods")} == availability
 
 
 def test_time_offs_follow_month_pages_and_drop_their_overlap(synced: Any) -> None:
