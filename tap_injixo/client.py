@@ -13,6 +13,7 @@ import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from workforce_taps.http import VendorAPIError, VendorRESTStream, check_api_url
 
@@ -74,6 +75,11 @@ class InjixoStream(VendorRESTStream):
 
     def get_new_paginator(self) -> None:
         return None  # the legacy API answers whole collections
+
+    def get_http_request(self, *, page: PageContext[t.Any]) -> HTTPRequest:
+        request = super().get_http_request(page=page)
+        request.safe_query_chars = ","  # lists as documented: levels=plan,final, display=a,b
+        return request
 
     # --- errors -----------------------------------------------------------------------
     def vendor_error_message(self, response: requests.Response) -> str:

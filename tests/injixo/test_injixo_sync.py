@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.streams.rest import PageContext
 from taputil import run_sync
 
 from injixo import TODAY, app_of, injixo_config, start_injixo
@@ -196,3 +197,13 @@ def test_404_on_a_collection_fails_the_run(start_sandbox: Callable[..., SandboxS
     server.inject("status", r"^/v1/activities$", status=404, body={"message": "not_found"})
     with pytest.raises(FatalAPIError, match=r"activities: GET /v1/activities answered 404"):
         run_sync(TapInjixo, injixo_config(server))
+
+
+def test_lists_in_the_query_keep_their_commas() -> None:
+    """As the guide writes them: ``levels=final,plan``, ``display=activity_id,name``."""
+    tap = TapInjixo(config={"api_token": "t", "start_date": "2026-01-01"}, parse_env_config=False)
+    stream = tap.streams["schedules"]
+    window = {"planning_unit_id": 7, "window_start": "2026-01-01", "window_end": "2026-01-07"}
+    request = stream.get_http_request(page=PageContext(stream_context=window, next_page_token=None))
+    assert request.url.endswith("/v1/planning_units/7/schedule/2026-01-01")
+    assert request.encode_params() == "end_date=2026-01-07&levels=plan,final"
