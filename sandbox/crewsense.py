@@ -436,17 +436,25 @@ class Tenant:
         return {"color": color, "label": label}
 
     # --- time off and availability ------------------------------------------------------
+    def _occasions(
+        self, kind: int, block_days: int, chance: float, first: int, last: int
+    ) -> Iterator[tuple[int, dict[str, Any], int, random.Random, int]]:
+        """At most one occasion (a time off, an unavailability) per user and block of days,
+        for the blocks around days ``first``..``last``: (user index, user, block, the
+        occasion's random source, its first day)."""
+        for block in range(first // block_days - 1, last // block_days + 1):
+            for n, user in enumerate(self.users):
+                rng = _rng(self.seed, kind, n, block)
+                if rng.random() <= chance:
+                    begin = block * block_days + rng.randrange(block_days - 5)
+                    if self.in_range(begin):
+                        yield n, user, block, rng, begin
+
     def time_off_segments(self, first: int, last: int) -> Iterator[Segment]:
         """Segments of time off entries that touch days ``first``..``last`` (day indexes)."""
-        for block in range(first // BLOCK_DAYS - 1, last // BLOCK_DAYS + 1):
-            for n, user in enumerate(self.users):
-                rng = _rng(self.seed, 3, n, block)
-                if rng.random() > 0.35:
-                    continue
-                begin = block * BLOCK_DAYS + rng.randrange(BLOCK_DAYS - 5)
-                days = rng.choice((1, 1, 1, 2, 3, 4))
-                if not (self.in_range(begin) and begin <= last and begin + days >= first):
-                    continue
+        for n, user, block, rng, begin in self._occasions(3, BLOCK_DAYS, 0.35, first, last):
+            days = rng.choice((1, 1, 1, 2, 3, 4))
+            if begin <= last and begin + days >= first:
                 entry_id = 700_000 + n * 1000 + block % 1000
                 type_index = rng.randrange(len(TIME_OFF_TYPES))
                 status = rng.choice((1, 1, 1, 0))
@@ -493,25 +501,18 @@ class Tenant:
         }
 
     def availability(self, first: int, last: int) -> Iterator[dict[str, Any]]:
-        for block in range(first // AVAILABILITY_BLOCK_DAYS - 1, last // AVAILABILITY_BLOCK_DAYS + 1):
-            for n, user in enumerate(self.users):
-                rng = _rng(self.seed, 4, n, block)
-                if rng.random() > 0.2:
-                    continue
-                begin = block * AVAILABILITY_BLOCK_DAYS + rng.randrange(AVAILABILITY_BLOCK_DAYS - 4)
-                days = rng.randint(1, 3)
-                if not self.in_range(begin):
-                    continue
-                start = datetime.combine(_day(begin), datetime.min.time()) + timedelta(hours=8)
-                yield {
-                    "id": _maybe_str(4_000_000 + n * 1000 + block % 1000, 3),
-                    "user": self.ref(user),
-                    "start": _stamp(start),
-                    "end": _stamp(start + timedelta(days=days)),
-                    "admin": self.ref(self.users[0]),
-                    "notes": rng.choice(("Travelling out of country", "", None)),
-                    "unavailability_reason": {"id": 6, "name": "Default"},
-                }
+        for n, user, block, rng, begin in self._occasions(4, AVAILABILITY_BLOCK_DAYS, 0.2, first, last):
+            days = rng.randint(1, 3)
+            start = datetime.combine(_day(begin), datetime.min.time()) + timedelta(hours=8)
+            yield {
+                "id": _maybe_str(4_000_000 + n * 1000 + block % 1000, 3),
+                "user": self.ref(user),
+                "start": _stamp(start),
+                "end": _stamp(start + timedelta(days=days)),
+                "admin": self.ref(self.users[0]),
+                "notes": rng.choice(("Travelling out of country", "", None)),
+                "unavailability_reason": {"id": 6, "name": "Default"},
+            }
 
     # --- callbacks and logs -------------------------------------------------------------
     def day_callbacks(self, index: int) -> list[dict[str, Any]]:
