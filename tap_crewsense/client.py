@@ -278,6 +278,16 @@ def find_next_link(body: t.Any) -> str | None:
     return None
 
 
+def as_list(value: t.Any) -> list[t.Any] | None:
+    """A JSON array, or the object PHP makes of an array whose keys are not 0..n-1 (a filtered
+    list comes out as ``{"0": {...}, "3": {...}}``); None for anything else."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and value and all(key.isdigit() for key in value):
+        return list(value.values())
+    return None
+
+
 class NextLinkPaginator(BaseAPIPaginator["str | None"]):
     """Follows next links until null; an empty page with a next link (a month without time
     off) does not end the pagination."""
@@ -356,15 +366,18 @@ class CrewsenseStream(VendorRESTStream):
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         body = self.page_body(response)
-        if isinstance(body, list):
-            return body
-        if isinstance(body, dict):
+        records = as_list(body)
+        if records is None and isinstance(body, dict):
             for key in ("items", "data"):
-                if isinstance(body.get(key), list):
-                    return body[key]  # type: ignore[no-any-return]
-            if all(key in body for key in self.primary_keys):  # one object instead of a list
-                return [body]
-        raise VendorAPIError(self.unexpected_shape(response), response)
+                if key in body:
+                    records = [] if body[key] is None else as_list(body[key])
+                    break
+            else:
+                if all(key in body for key in self.primary_keys):  # one object, not a list
+                    records = [body]
+        if records is None:
+            raise VendorAPIError(self.unexpected_shape(response), response)
+        return records
 
     def unexpected_shape(self, response: requests.Response) -> str:
         path = urlsplit(response.url).path

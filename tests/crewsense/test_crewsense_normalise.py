@@ -107,7 +107,8 @@ def test_an_unreadable_vendor_value_fails_the_run_naming_stream_and_field(
 
 
 def test_other_plausible_answer_shapes_are_read(start_sandbox: StartSandbox) -> None:
-    """Wrapped lists, a relative next link on a page of its own, day labels as a list."""
+    """Wrapped lists, a relative next link on a page of its own, day labels as a list, PHP's
+    object for a filtered array, a null page of items."""
     server = start_sandbox("crewsense")
     users = app_of(server).tenant.users
     server.inject(
@@ -116,8 +117,15 @@ def test_other_plausible_answer_shapes_are_read(start_sandbox: StartSandbox) -> 
     server.inject("status", r"^/v1/users$", status=200, body={"data": users[2:], "links": {"next": None}})
     days = [{"date": "2026-01-01", "color": "#fff", "label": "A Shift"}]
     server.inject("status", r"^/v1/day_labels$", status=200, body={"days": days})
+    labels = app_of(server).tenant.labels
+    server.inject("status", r"^/v1/labels$", status=200, body={"0": labels[0], "2": labels[2]})
+    server.inject("status", r"^/v1/time_offs$", status=200, body={"items": None, "metadata": {"links": {}}})
     config = tap_config(server, start_date="2026-01-01", end_date="2026-01-01")
-    result = run_sync(TapCrewsense, config, catalog=catalog_selecting("users", "day_labels"))
+    result = run_sync(
+        TapCrewsense, config, catalog=catalog_selecting("users", "day_labels", "labels", "time_offs")
+    )
+    assert [label["id"] for label in result.records("labels")] == [1773, 1775]
+    assert result.records("time_offs") == []
     assert [u["user_id"] for u in result.records("users")] == [int(u["user_id"]) for u in users]
     assert server.requests_to(r"^/v1/users$")[1].query == {"page": ["2"]}
     assert result.records("day_labels") == days
