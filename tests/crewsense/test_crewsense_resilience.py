@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
@@ -117,3 +118,21 @@ def test_other_4xx_fail_at_once_with_the_vendor_message(start_sandbox: StartSand
         "groups: GET /v1/groups answered 404 Not Found: No query results for model [User]."
     )
     assert len(server.requests_to(r"^/v1/groups$")) == 1
+
+
+class QuickTimeoutTap(TapCrewsense):
+    """The tap with a 0.5 s request timeout, so that a slow answer times out in a test."""
+
+    def discover_streams(self) -> list[Any]:
+        streams = super().discover_streams()
+        for stream in streams:
+            stream.timeout = 0.5  # type: ignore[attr-defined]
+        return streams
+
+
+def test_a_slow_answer_times_out_and_is_retried(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewsense")
+    server.inject("delay", r"^/v1/labels$", delay=1.5)
+    result = run_sync(QuickTimeoutTap, tap_config(server), catalog=catalog_selecting("labels"))
+    assert len(server.requests_to(r"^/v1/labels$")) == 2
+    assert len(result.records("labels")) == 3
