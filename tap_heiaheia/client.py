@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
 from datetime import date, datetime, timezone
+from functools import cached_property
 
+import requests
 from singer_sdk.helpers._state import PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import PageNumberPaginator
@@ -12,7 +15,6 @@ from singer_sdk.pagination import PageNumberPaginator
 from workforce_taps.http import VendorAPIError, VendorRESTStream
 
 if t.TYPE_CHECKING:
-    import requests
     from singer_sdk.helpers.types import Context
 
     from tap_heiaheia.tap import TapHeiaHeia
@@ -147,6 +149,7 @@ class HeiaHeiaStream(VendorRESTStream):
     typed_fields: t.ClassVar[dict[Path, str]] = {}
 
     _tap: TapHeiaHeia
+    _schema_sent = False
     #: items and ``total`` of the page parsed last, for the paginator
     last_page: tuple[int, int | None] = (0, None)
 
@@ -157,6 +160,30 @@ class HeiaHeiaStream(VendorRESTStream):
     @property
     def authenticator(self) -> t.Any:
         return self._tap.authenticator
+
+    @cached_property
+    def requests_session(self) -> requests.Session:
+        """Environment settings (proxies, CA bundle) resolved once: requests would look them up
+        on every call (about a millisecond each), and would also read ~/.netrc credentials."""
+        session = requests.Session()
+        session.trust_env = False
+        session.proxies = requests.utils.get_environ_proxies(self.url_base)
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        return session
+
+    def _write_state_message(self) -> None:
+        """Child streams leave STATE messages to the organisations stream, which writes one
+        when each organisation's streams are all done: the SDK would write one per child
+        stream and organisation, each holding every organisation's bookmarks."""
+        if self.parent_stream_type is None:
+            super()._write_state_message()
+
+    def _write_schema_message(self) -> None:
+        """Once per run: the SDK writes a child stream's SCHEMA again for every parent record,
+        one per organisation here, the same each time."""
+        if not self._schema_sent:
+            super()._write_schema_message()
+            self._schema_sent = True
 
     @property
     def per_page(self) -> int:
@@ -192,26 +219,14 @@ class HeiaHeiaStream(VendorRESTStream):
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         return normalise(self.name, row, self.typed_fields)
 
-    def bookmarked(
-        self, state: dict[str, t.Any], records: t.Iterable[dict[str, t.Any]]
-    ) -> t.Iterator[dict[str, t.Any]]:
-        """Yield records of one partition in ascending bookmark order, making each a durable
-        bookmark (and writing a STATE) right after the SDK has written it, so a run killed
-        midway resumes after the last record a target received. (Progress markers are opened
-        here: the SDK would otherwise warn once per record that they are not resumable.)"""
-        for record in records:
-            state.setdefault(PROGRESS_MARKERS, {})
-            yield record
-            self.commit_progress(state)
-
-    def commit_progress(self, state: dict[str, t.Any]) -> None:
-        """Promote this partition's progress to its bookmark, never moving it backwards, and
-        write a STATE message now."""
-        bookmark = state.get("replication_key_value")
-        reached = (state.get(PROGRESS_MARKERS) or {}).get("replication_key_value")
-        if bookmark and reached and str(reached) < str(bookmark):
-            state[PROGRESS_MARKERS]["replication_key_value"] = bookmark
-        self.finalize_state_progress_markers(state)
+    def open_progress(self, context: Context) -> dict[str, t.Any]:
+        """This organisation's partition state, progress markers opened. The SDK promotes
+        them to the bookmark when the organisation's sync ends, then writes a STATE: one per
+        organisation (opened here, it does not warn for each one that progress markers are
+        not resumable; they are, at that granularity)."""
+        state = self.get_context_state(context)
+        state.setdefault(PROGRESS_MARKERS, {})
+        return state
 
 
 class OrganisationChildStream(HeiaHeiaStream):

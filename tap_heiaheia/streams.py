@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
+from singer_sdk.helpers._state import PROGRESS_MARKERS
+
 from tap_heiaheia import client, schemas
 from tap_heiaheia.client import (
     HeiaHeiaStream,
@@ -80,8 +82,12 @@ class OrganisationsStream(HeiaHeiaStream):
         )
         return None
 
-    def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
-        return {"organisation_id": record["id"]}
+    def generate_child_contexts(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> t.Iterable[dict[str, t.Any]]:
+        yield {"organisation_id": record["id"]}
+        # every stream of this organisation is done: its bookmarks become durable now
+        self._tap.state_writer.write_state(self.tap_state)
 
 
 class OrganisationStatsStream(OrganisationChildStream):
@@ -183,11 +189,9 @@ class EnergyLevelsStream(OrganisationChildStream):
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         assert context is not None
-        state = self.get_context_state(context)
-        yield from self.bookmarked(state, self.fetch_periods(context))
-
-    def fetch_periods(self, context: Context) -> t.Iterator[dict[str, t.Any]]:
-        for start, end in list(self.due_periods(context)):
+        due = list(self.due_periods(context))
+        self.open_progress(context)
+        for start, end in due:
             window = {**context, "start_date": start.isoformat(), "end_date": end.isoformat()}
             for record in super().get_records(window):
                 yield {
@@ -253,16 +257,20 @@ class SurveyReportsStream(OrganisationChildStream):
         yield from self.paged_items(response)
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        """All pages first, so survey_report_data can take this organisation's reports oldest
-        first (the API lists newest first) and keep a bookmark that never skips one."""
+        """All pages first: survey_report_data then gets the organisation's complete list of
+        viewed reports (only their data is accessible, should the viewed filter be ignored)."""
         assert context is not None
         items = [
             normalise(self.name, {**item, "organisation_id": context["organisation_id"]}, self.typed_fields)
             for item in super().get_records(context)
         ]
-        self._tap.listed_reports[context["organisation_id"]] = [
-            ReportRef(item["id"], self.data_instance_id(item), item.get("first_viewed_at")) for item in items
+        refs = [
+            ReportRef(item["id"], self.data_instance_id(item), item.get("first_viewed_at"))
+            for item in items
+            if item.get("viewed") is not False
         ]
+        if refs:
+            self._tap.listed_reports[context["organisation_id"]] = refs
         yield from items
 
     def data_instance_id(self, item: dict[str, t.Any]) -> str:
@@ -278,7 +286,8 @@ class SurveyReportsStream(OrganisationChildStream):
     def generate_child_contexts(
         self, record: dict[str, t.Any], context: Context | None
     ) -> t.Iterable[dict[str, t.Any]]:
-        """One survey_report_data pass per organisation, when its listing is complete."""
+        """One survey_report_data pass per organisation with viewed reports, once its listing
+        is complete (the first record that is not filtered out by a stream map)."""
         assert context is not None
         if context["organisation_id"] in self._tap.listed_reports:
             yield {"organisation_id": context["organisation_id"]}
@@ -322,34 +331,31 @@ class SurveyReportDataStream(HeiaHeiaStream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         assert context is not None
         refs = self._tap.listed_reports.pop(context["organisation_id"], [])
-        state = self.get_context_state(context)
+        state = self.open_progress(context)
         bookmark = state.get("replication_key_value")
-        unavailable = set(state.get(UNAVAILABLE_KEY, []))
-        due = [r for r in refs if r.viewed_after(bookmark) or r.data_instance_id in unavailable]
-        due.sort(key=lambda r: (r.first_viewed_at or "", r.report_id))
-        yield from self.bookmarked(state, self.fetch_due(context, state, due, unavailable))
-
-    def fetch_due(
-        self,
-        context: Context,
-        state: dict[str, t.Any],
-        due: list[ReportRef],
-        unavailable: set[str],
-    ) -> t.Iterator[dict[str, t.Any]]:
+        listed = {r.data_instance_id for r in refs}
+        unavailable = set(state.get(UNAVAILABLE_KEY, [])) & listed
+        due = sorted(
+            (r for r in refs if r.viewed_after(bookmark) or r.data_instance_id in unavailable),
+            key=lambda r: (r.first_viewed_at or "", r.report_id),
+        )
         for ref in due:
             data = self.download(context, ref)
             if data is None:
                 unavailable.add(ref.data_instance_id)
-            else:
-                unavailable.discard(ref.data_instance_id)
-            if unavailable:
-                state[UNAVAILABLE_KEY] = sorted(unavailable)
-            else:
-                state.pop(UNAVAILABLE_KEY, None)
-            if data is None:
-                self.commit_progress(state)
-            else:
-                yield data
+                continue
+            unavailable.discard(ref.data_instance_id)
+            yield data
+        # kept in the organisation's state, written with its bookmark when its sync ends
+        if unavailable:
+            state[UNAVAILABLE_KEY] = sorted(unavailable)
+        else:
+            state.pop(UNAVAILABLE_KEY, None)
+        # a report retried after a 404 is older than the bookmark: never move it back
+        markers = state[PROGRESS_MARKERS]
+        reached = markers.get("replication_key_value")
+        if bookmark and reached and reached < bookmark:
+            markers["replication_key_value"] = bookmark
 
     def download(self, context: Context, ref: ReportRef) -> dict[str, t.Any] | None:
         """full_data from the first path that has it; None (with a warning) if none does."""

@@ -1,0 +1,39 @@
+"""tap-heiaheia on the large sandbox tenant (2,000 organisations): a full first sync with
+three completed energy-levels months, beside the raw baseline: records/s and peak RSS.
+
+``python -m bench heiaheia``
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sandbox
+from bench.common import measure_baseline, measure_tap, print_table
+from sandbox.heiaheia import demo_config
+
+MONTHS_OF_ENERGY_LEVELS = 3
+
+
+def run() -> None:
+    server = sandbox.start("heiaheia", size="large")
+    try:
+        first_of_month = datetime.now(timezone.utc).date().replace(day=1)
+        start = first_of_month
+        for _ in range(MONTHS_OF_ENERGY_LEVELS):
+            start = (start - timedelta(days=1)).replace(day=1)
+        config = {**demo_config(server.url), "start_date": start.isoformat()}
+        tap = measure_tap("tap-heiaheia, full sync", "tap-heiaheia", config)
+        baseline = measure_baseline(
+            "baseline, same requests", "bench.heiaheia_baseline", server.url, config["start_date"]
+        )
+        print_table(
+            "tap-heiaheia (large tenant: 2,000 organisations, sequential requests)",
+            [(tap, baseline)],
+        )
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    run()
