@@ -7,8 +7,10 @@ import logging
 import re
 import typing as t
 from collections.abc import Callable, Iterable
+from types import GenericAlias
 from urllib.parse import urlsplit
 
+import msgspec
 import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError
@@ -59,6 +61,7 @@ class InjixoStream(VendorRESTStream):
         super().__init__(tap)
         self._tap_injixo = tap
         self._normalise = record_normaliser(self.name, self.schema, self.logger)
+        self._typed_page = typed_page_decoder(self.records_key, self.schema)
         self.timeout = int(self.config.get("request_timeout", 30))
 
     @property
@@ -112,7 +115,19 @@ class InjixoStream(VendorRESTStream):
 
     # --- parsing ----------------------------------------------------------------------
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        yield from self.rows_of(self.decode(response), response)
+        """The page's records, normalised to the schema.
+
+        A page of the documented shape whose values all have their schema types is decoded
+        and checked in one pass by msgspec; any other answer (a bare list, quirky values,
+        unknown fields) is decoded as plain JSON and goes through ``record_normaliser``.
+        """
+        try:
+            page = self._typed_page.decode(response.content)
+        except msgspec.DecodeError:
+            rows = self.rows_of(self.decode(response), response)
+            return [self._normalise(row) for row in rows]
+        records: list[dict[str, t.Any]] = msgspec.to_builtins(getattr(page, self.records_key))
+        return records
 
     def rows_of(self, body: t.Any, response: requests.Response) -> list[dict[str, t.Any]]:
         """The records of an answer: documented as ``{"<resource>": [...]}``.
@@ -145,9 +160,8 @@ class InjixoStream(VendorRESTStream):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        record = self._normalise(row)
-        self.require_keys(record)
-        return record
+        self.require_keys(row)
+        return row
 
     def require_keys(self, record: dict[str, t.Any]) -> tuple[t.Any, ...]:
         """The record's primary key; a record without one is an error naming the field."""
@@ -178,6 +192,45 @@ class InjixoStream(VendorRESTStream):
 # --- normalisation (the one place where vendor quirks become schema types) -----------------
 
 
+def typed_page_decoder(records_key: str, schema: dict[str, t.Any]) -> msgspec.json.Decoder[t.Any]:
+    """A decoder for ``{records_key: [record, ...]}`` whose records already match ``schema``.
+
+    Every property may be missing or null; dates and timestamps must be ISO 8601 (RFC 3339).
+    An unknown field or a value of another type fails the decoding, so that the page takes
+    the tolerant path instead.
+    """
+    page = msgspec.defstruct("Page", [(records_key, GenericAlias(list, _struct_for(records_key, schema)))])
+    return msgspec.json.Decoder(page)
+
+
+def _struct_for(name: str, schema: dict[str, t.Any]) -> type[msgspec.Struct]:
+    fields = [
+        (prop, t.Union[_typed(prop, spec), None, msgspec.UnsetType], msgspec.UNSET)  # noqa: UP007
+        for prop, spec in schema.get("properties", {}).items()
+    ]
+    return msgspec.defstruct(name, fields, forbid_unknown_fields=True)
+
+
+def _typed(name: str, prop: dict[str, t.Any]) -> t.Any:
+    types = prop.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "array" in types:
+        return GenericAlias(list, _typed(name, prop.get("items", {})))
+    if "object" in types:
+        return _struct_for(name, prop)
+    if prop.get("format") == "date":
+        return dt.date
+    if prop.get("format") == "date-time":
+        return dt.datetime
+    if "integer" in types:
+        return int
+    if "number" in types:
+        return t.Union[int, float]  # noqa: UP007  (an int stays an int)
+    if "boolean" in types:
+        return bool
+    return str
+
+
 class UnconvertibleError(ValueError):
     """A value that does not fit its schema type; ``path`` is filled in on the way out."""
 
@@ -205,6 +258,8 @@ def record_normaliser(
     warned: set[str] = set()
 
     def normalise(raw: dict[str, t.Any]) -> dict[str, t.Any]:
+        if not isinstance(raw, dict):
+            raise InvalidValueError(f"{stream}: a record that is not an object: {type(raw)}")
         unknown = raw.keys() - known
         if unknown - warned:
             warned.update(unknown)

@@ -233,7 +233,7 @@ class SchedulesStream(ChildStream):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        record = self._normalise(row)
+        record = row
         if record.get("planning_unit_id") is None:
             record["planning_unit_id"] = self._unit_id  # the unit asked for
         if record.get("level") is None and len(self._levels) == 1:

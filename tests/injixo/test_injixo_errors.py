@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import msgspec
 import pytest
+import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_cli, run_sync
 
 from injixo import app_of, days_ago, injixo_config, start_injixo
 from sandbox.core import SandboxServer
 from tap_injixo import schemas
-from tap_injixo.client import InvalidValueError, record_normaliser
+from tap_injixo.client import InvalidValueError, record_normaliser, typed_page_decoder
 from tap_injixo.schemas import LEVELS
 from tap_injixo.tap import TapInjixo
 
@@ -207,3 +209,32 @@ def test_every_stream_shares_one_authenticator() -> None:
     tap = TapInjixo(config={"api_token": "t", "start_date": "2026-01-01"}, parse_env_config=False)
     authenticators = {id(stream.authenticator) for stream in tap.streams.values()}
     assert len(authenticators) == 1
+
+
+def test_typed_and_tolerant_paths_agree(start_sandbox: Callable[..., SandboxServer]) -> None:
+    """A documented page is decoded by msgspec; the tolerant normaliser gives the same."""
+    server = start_injixo(start_sandbox)
+    config = injixo_config(server)
+    answer = requests.get(
+        f"{server.url}/v1/planning_units/1200/schedule/{days_ago(20)}",
+        params={"end_date": days_ago(0), "levels": "plan,final,absence_wishes"},
+        headers={"Authorization": f"Bearer {config['api_token']}"},
+        timeout=10,
+    )
+    typed = typed_page_decoder("schedules", schemas.SCHEDULE).decode(answer.content)
+    tolerant = record_normaliser("schedules", schemas.SCHEDULE, logging.getLogger("test"))
+    rows = answer.json()["schedules"]
+    assert len(rows) > 100
+    assert msgspec.to_builtins(typed.schedules) == [tolerant(row) for row in rows] == rows
+
+
+def test_unknown_fields_are_dropped_with_a_warning(
+    start_sandbox: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_injixo(start_sandbox)
+    app = app_of(server)
+    body = {"activities": [{**a, "skill_ids": [1, 2]} for a in app.activities]}
+    server.inject("status", r"^/v1/activities$", status=200, body=body)
+    result = run_sync(TapInjixo, injixo_config(server, planning_unit_ids=[1201]))
+    assert result.records("activities") == app.activities
+    assert "activities: ignoring fields not in the schema: ['skill_ids']" in caplog.text
