@@ -58,6 +58,8 @@ class EncodedStateWriter(StateWriter):
 
 
 class TapHeiaHeia(Tap):
+    """Organisations, usage snapshots, energy levels and survey reports from HeiaHeia."""
+
     name = "tap-heiaheia"
     message_writer_class = BufferedMsgSpecWriter
 
