@@ -325,3 +325,9 @@ def test_trades_signup_events_and_paged_announcements_equal_the_tenant(start_san
     ]
     assert result.records("announcements") == tenant.announcements
     assert len(server.requests_to(r"^/v1/announcements$")) == 2
+
+
+def test_each_stream_has_one_schema_message(synced: Any) -> None:
+    _, _, result = synced
+    schemas = [m["stream"] for m in result.messages if m["type"] == "SCHEMA"]
+    assert sorted(schemas) == sorted(set(schemas))
