@@ -16,6 +16,7 @@ import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_heiaheia.client import error_response_text
 from workforce_taps.http import retry_waits
 
 TOKEN_LIFETIME = 14 * 24 * 3600  # seconds; the guide: "valid for two weeks"
@@ -76,7 +77,7 @@ class HeiaHeiaAuthenticator(OAuthAuthenticator):
         if response.status_code >= 400:
             raise FatalAPIError(
                 f"HeiaHeia refused the access token request (POST {TOKEN_PATH} answered "
-                f"{response.status_code}{_vendor_detail(response)}): check client_id, "
+                f"{response.status_code} {error_response_text(response)}): check client_id, "
                 f"client_secret and {_grant_settings(self._grant)}"
             )
         try:
@@ -119,17 +120,6 @@ class HeiaHeiaAuthenticator(OAuthAuthenticator):
         self.access_token = None
         self.last_refreshed = None
         self.update_access_token()
-
-
-def _vendor_detail(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    parts = [str(body[key]) for key in ("error", "error_description") if body.get(key)]
-    return f": {' - '.join(parts)}" if parts else ""
 
 
 def _grant_settings(grant: dict[str, str]) -> str:

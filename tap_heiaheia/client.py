@@ -114,6 +114,17 @@ def _convert(
             ) from error
 
 
+def error_response_text(response: requests.Response) -> str:
+    """The documented ``ErrorResponse`` body as ``code - description`` ("" if it is not one)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    return " - ".join(str(body[key]) for key in ("error", "error_description") if body.get(key))
+
+
 def page_items(stream: str, body: t.Any) -> list[dict[str, t.Any]]:
     """The ``{"total": …, "items": […]}`` envelope; a bare list is accepted too."""
     items = body.get("items") if isinstance(body, dict) else body
@@ -190,15 +201,7 @@ class HeiaHeiaStream(VendorRESTStream):
         return int(self.config.get("per_page", 500))
 
     def vendor_error_message(self, response: requests.Response) -> str:
-        """``ErrorResponse``: ``{"error": code, "error_description": text}``."""
-        try:
-            body = response.json()
-        except ValueError:
-            return ""
-        if not isinstance(body, dict):
-            return ""
-        parts = [str(body[key]) for key in ("error", "error_description") if body.get(key)]
-        return " - ".join(parts) or super().vendor_error_message(response)
+        return error_response_text(response) or super().vendor_error_message(response)
 
     def response_error_message(self, response: requests.Response) -> str:
         message = super().response_error_message(response)
