@@ -224,9 +224,9 @@ class HeiaHeiaStream(VendorRESTStream):
 
     def open_progress(self, context: Context) -> dict[str, t.Any]:
         """This organisation's partition state, progress markers opened. The SDK promotes
-        them to the bookmark when the organisation's sync ends, then writes a STATE: one per
-        organisation (opened here, it does not warn for each one that progress markers are
-        not resumable; they are, at that granularity)."""
+        them to the bookmark when the organisation's sync of this stream ends; the STATE goes
+        out when all its streams are done. (Opened here, the SDK does not warn for every
+        organisation that progress markers are not resumable: at that granularity they are.)"""
         state = self.get_context_state(context)
         state.setdefault(PROGRESS_MARKERS, {})
         return state

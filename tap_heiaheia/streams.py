@@ -73,7 +73,8 @@ class OrganisationsStream(HeiaHeiaStream):
         record = normalise(self.name, row, self.typed_fields)
         sizes = set(self.config.get("size_classes", [50, 10000]))
         ids = set(self.config.get("organisation_ids") or [])
-        if record["size_class"] in sizes and (not ids or record["id"] in ids):
+        size_class = record.get("size_class")
+        if (size_class is None or size_class in sizes) and (not ids or record["id"] in ids):
             return record
         self.logger.warning(
             "organisations: the API listed organisation %s outside the size_classes / "
