@@ -10,7 +10,8 @@ Modelled as documented:
   maximum 500), filtered by ``size_classes`` and ``organisation_ids`` (comma separated,
   repeated or ``name[]=`` style all accepted), envelope ``{"total": null, "items": [...]}``.
 - Per organisation: ``stats`` (live values; flat as in the OpenAPI file or wrapped in
-  ``{"usage": …}`` as in the guide: option ``stats_shape``), ``energy_levels`` (computed
+  ``{"usage": …}`` as in the guide: option ``stats_shape``; ``numbers_as_strings`` sends ids
+  and counters as strings, as some OpenAPI examples do), ``energy_levels`` (computed
   deterministically from the organisation and the date range), ``reports`` (newest first,
   ``viewed`` filter, paged).
 - ``GET /reports/v1/documents/reports/{id}/full_data`` needs no authentication; data of a report
@@ -129,6 +130,7 @@ class HeiaHeiaApp(VendorApp):
         size: str = "small",
         organisations: int | None = None,
         stats_shape: str = "wrapped",
+        numbers_as_strings: bool = False,
         token_lifetime: float = TWO_WEEKS,
         forbidden_organisations: Iterable[int] = (),
         full_data_prefixes: Iterable[str] = ("/reports/v1",),
@@ -139,6 +141,8 @@ class HeiaHeiaApp(VendorApp):
             raise ValueError("stats_shape is 'wrapped' (the guide) or 'flat' (the OpenAPI file)")
         self.seed = seed
         self.stats_shape = stats_shape
+        # the OpenAPI file's examples give some integers as strings ("26")
+        self.numbers_as_strings = numbers_as_strings
         self.token_lifetime = token_lifetime
         self.forbidden_organisations = set(forbidden_organisations)
         self.unavailable_data: set[str] = set()  # data instance ids whose full_data is 404
@@ -384,6 +388,8 @@ class HeiaHeiaApp(VendorApp):
             "app_use_count": org.app_use_count,
             "app_monthly_use_count": org.app_monthly_use_count,
         }
+        if self.numbers_as_strings:
+            usage = {key: str(value) for key, value in usage.items()}
         return Response.json({"usage": usage} if self.stats_shape == "wrapped" else usage)
 
     def energy_levels(self, request: Request, organisation_id: str) -> Response:

@@ -268,3 +268,28 @@ def test_small_pages_for_organisations_and_reports(start_sandbox: StartSandbox, 
     assert [e.arg("page") for e in server.requests_to(r"/organisations$")] == ["1", "2", "3", "4", "5"]
     assert max(int(e.arg("page") or 0) for e in server.requests_to(r"/reports$")) >= 3
     assert all(e.arg("viewed") == "true" for e in server.requests_to(r"/reports$"))
+
+
+def test_ids_and_counters_sent_as_strings_become_integers(
+    start_sandbox: StartSandbox, today: dt.date
+) -> None:
+    server = start_sandbox("heiaheia", organisations=8, numbers_as_strings=True)
+    config = config_for(server, size_classes=ALL_SIZES)
+    result = run_sync(TapHeiaHeia, config)
+
+    expected = app_of(server).expected_counts(config, today)
+    assert {s: len(result.records(s)) for s in expected} == expected
+    assert all(
+        isinstance(r["id"], int) and isinstance(r["size_class"], int) for r in result.records("organisations")
+    )
+    for record in result.records("organisation_stats"):
+        assert all(isinstance(record[c], int) for c in COUNTERS)
+
+
+def test_a_value_that_cannot_be_normalised_fails_naming_stream_and_field(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("heiaheia", organisations=3)
+    body = {"usage": {"total_membership_count": "many", "app_use_count": 1}}
+    server.inject("status", r"/stats$", status=200, body=body)
+    config = config_for(server, size_classes=ALL_SIZES)
+    with pytest.raises(ValueError, match=r"organisation_stats: field total_membership_count .*'many'"):
+        run_sync(TapHeiaHeia, config)
