@@ -17,7 +17,7 @@ import typing as t
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -362,7 +362,12 @@ class CrewsenseStream(VendorRESTStream):
         base_path = urlsplit(self.url_base).path.rstrip("/")
         path = parts.path if parts.path.startswith(f"{base_path}/") else f"{base_path}{parts.path}"
         root = self.url_base[: len(self.url_base) - len(base_path)] if base_path else self.url_base
-        return f"{root}{path}?{parts.query}" if parts.query else f"{root}{path}"
+        # A link may carry only its cursor (the callbacks example: `?offset=150`, no `start` /
+        # `end`): the parameters of the request it answers that it does not name are kept.
+        named = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+        asked = parse_qsl(urlsplit(response.request.url or "").query, keep_blank_values=True)
+        query = "&".join(filter(None, [parts.query, urlencode([p for p in asked if p[0] not in named])]))
+        return f"{root}{path}?{query}" if query else f"{root}{path}"
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         body = self.page_body(response)

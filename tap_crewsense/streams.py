@@ -101,6 +101,18 @@ class TitlesStream(CrewsenseStream):
     primary_keys = ("id",)
     schema = schemas.TITLES
 
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """An API that serves ``/v1/lists`` (the section the docs give) without its alias
+        answers 404 here: the lists are then read from ``/v1/lists``."""
+        try:
+            yield from super().get_records(context)
+        except VendorAPIError as error:
+            if error.response is None or error.response.status_code != 404 or self.path == "/v1/lists":
+                raise
+            self.logger.warning("titles: GET /v1/titles answered 404; reading /v1/lists instead")
+            self.path = "/v1/lists"
+            yield from super().get_records(context)
+
 
 class QualifiersStream(CrewsenseStream):
     name = "qualifiers"
@@ -250,16 +262,28 @@ class ScheduleShiftsStream(DateWindowStream):
     window_days = 7
     end_field = "date"
 
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        """Up to the midnight after the window: the docs' periods are half-open (``next``
+        starts where ``end`` was), so ``days`` may stop before the day of ``end``."""
+        assert self.window is not None
+        first, last = self.window
+        return {"start": f"{first} 00:00:00", "end": f"{last + timedelta(days=1)} 00:00:00"}
+
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         days = _field(self.page_body(response), "days")
         if isinstance(days, dict):  # tolerate days keyed by date
             days = [{"date": key, **value} for key, value in days.items() if isinstance(value, dict)]
         if not isinstance(days, list):
             raise VendorAPIError(self.unexpected_shape(response), response)
+        assert self.window is not None
+        first, last = (day.isoformat() for day in self.window)
         for day in days:
             for assignment in _field(day, "assignments") or []:
                 for shift in _field(assignment, "shifts") or []:
-                    yield self.flatten(day, assignment, shift)
+                    record = self.flatten(day, assignment, shift)
+                    on = str(record["date"] or "")[:10]
+                    if not on or first <= on <= last:  # not the day after (or before) the window
+                        yield record
 
     @staticmethod
     def flatten(

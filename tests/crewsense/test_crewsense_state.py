@@ -45,6 +45,12 @@ def test_bookmarks_are_the_last_window_but_never_later_than_today(start_sandbox:
         assert result.state["bookmarks"][stream]["replication_key_value"] == past_end.isoformat()
 
 
+def last_day(end: str) -> date:
+    """The last day a window's ``end`` covers: ``D``, ``D 23:59:59``, or the midnight after D."""
+    day = date.fromisoformat(end[:10])
+    return day - timedelta(days=1) if end[11:] == "00:00:00" else day
+
+
 def test_windows_cover_the_range_once_with_end_date_inclusive(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("crewsense")
     start, end = org_today() - timedelta(days=30), org_today() - timedelta(days=2)
@@ -52,11 +58,9 @@ def test_windows_cover_the_range_once_with_end_date_inclusive(start_sandbox: Sta
     for path in ("/v1/schedule", "/v1/payroll", "/v1/day_labels"):
         windows = sorted({(e.arg("start"), e.arg("end")) for e in server.requests_to(f"^{path}$")})
         assert windows[0][0][:10] == start.isoformat()
-        assert windows[-1][1][:10] == end.isoformat()
+        assert last_day(windows[-1][1]) == end
         for (_, previous_end), (next_start, _) in itertools.pairwise(windows):
-            assert date.fromisoformat(next_start[:10]) == date.fromisoformat(previous_end[:10]) + timedelta(
-                days=1
-            )
+            assert date.fromisoformat(next_start[:10]) == last_day(previous_end) + timedelta(days=1)
 
 
 def test_a_second_run_asks_only_for_the_lookback_window_onwards(start_sandbox: StartSandbox) -> None:
