@@ -157,6 +157,7 @@ SURVEY_REPORT_DATA = th.PropertiesList(
     th.Property("id", th.StringType, required=True),
     th.Property("organisation_id", th.IntegerType, required=True),
     th.Property("report_id", th.IntegerType, required=True),
+    th.Property("full_data_id", th.StringType),  # full_data's own id, when it sends one
     th.Property("first_viewed_at", th.DateTimeType),
     th.Property("title", th.StringType),
     th.Property("sub_report", th.BooleanType),

@@ -35,6 +35,15 @@ FULL_DATA_PATHS = (
     "/admin/v1/documents/reports/{data_instance_id}/full_data",
 )
 UNAVAILABLE_KEY = "unavailable_data_instance_ids"  # partition state: reports to retry
+# an Organisation's integers: at the top of organisations, nested in energy levels and full_data
+# (the OpenAPI file's examples give some of them as strings: '26')
+ORGANISATION_INTEGERS = (
+    "id",
+    "size_class",
+    "total_membership_count",
+    "hh_core_total_membership_count",
+    "hh_core_accepted_membership_count",
+)
 
 
 class OrganisationsStream(HeiaHeiaStream):
@@ -42,27 +51,38 @@ class OrganisationsStream(HeiaHeiaStream):
     path = ORGANISATIONS_PATH
     primary_keys = ("id",)
     schema = schemas.ORGANISATIONS
-    typed_fields: t.ClassVar[dict[client.Path, str]] = {
-        ("id",): "integer",
-        ("size_class",): "integer",
-        ("total_membership_count",): "integer",
-        ("hh_core_total_membership_count",): "integer",
-        ("hh_core_accepted_membership_count",): "integer",
-    }
+    typed_fields: t.ClassVar[dict[client.Path, str]] = {(name,): "integer" for name in ORGANISATION_INTEGERS}
 
     def get_new_paginator(self) -> ShortPagePaginator:
         return ShortPagePaginator(self)
 
+    #: arrays as the guide writes them (size_classes=50,10000); repeated (size_classes=50&
+    #: size_classes=10000, the OpenAPI default) once the API has refused the first page that way
+    repeated_arrays = False
+
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
-        # arrays as the guide writes them: size_classes=50,10000
         params: dict[str, t.Any] = {
             "page": next_page_token,
             "per_page": self.per_page,
-            "size_classes": ",".join(map(str, self.config.get("size_classes", [50, 10000]))),
+            "size_classes": self.array_param(self.config.get("size_classes", [50, 10000])),
         }
         if self.config.get("organisation_ids"):
-            params["organisation_ids"] = ",".join(map(str, self.config["organisation_ids"]))
+            params["organisation_ids"] = self.array_param(self.config["organisation_ids"])
         return params
+
+    def array_param(self, values: list[int]) -> str | list[int]:
+        return list(values) if self.repeated_arrays else ",".join(map(str, values))
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        try:
+            yield from super().get_records(context)
+        except VendorAPIError as error:
+            refused = error.response is not None and error.response.status_code == 400
+            if not refused or self.repeated_arrays or self.last_page != (0, None):
+                raise  # not the first page's 400, or already asked both ways
+            self.logger.warning("%s; asking again with repeated array parameters", error)
+            self.repeated_arrays = True
+            yield from super().get_records(context)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         yield from self.paged_items(response)
@@ -166,8 +186,7 @@ class EnergyLevelsStream(OrganisationChildStream):
         ("organisation_id",): "integer",
         ("period_start",): "date",
         ("period_end",): "date",
-        ("organisation", "id"): "integer",
-        ("organisation", "size_class"): "integer",
+        **{("organisation", name): "integer" for name in ORGANISATION_INTEGERS},
         ("questions", "*", "id"): "integer",
         ("teams", "*", "id"): "integer",
     }
@@ -310,8 +329,7 @@ class SurveyReportDataStream(HeiaHeiaStream):
         ("organisation_id",): "integer",
         ("report_id",): "integer",
         ("first_viewed_at",): "date-time",
-        ("organisation", "id"): "integer",
-        ("organisation", "size_class"): "integer",
+        **{("organisation", name): "integer" for name in ORGANISATION_INTEGERS},
         ("survey", "id"): "integer",
         ("explicit_team_ids", "*"): "integer",
         ("explicit_tag_ids", "*"): "integer",
@@ -379,12 +397,12 @@ class SurveyReportDataStream(HeiaHeiaStream):
         return None
 
     def with_report_fields(self, body: dict[str, t.Any], ref: ReportRef) -> dict[str, t.Any]:
-        own_id = body.get("id")
-        if own_id not in (None, "") and str(own_id) != ref.data_instance_id:
-            raise client.NormalisationError(
-                f"{self.name}: field id of full_data is {own_id!r}, not its data instance id "
-                f"{ref.data_instance_id!r} (report {ref.report_id})"
-            )
+        """The record's ``id`` is the data instance id it was downloaded by. full_data's own
+        ``id`` need not be that: the guide's example asks for one data instance and answers
+        with the other's id, the OpenAPI schema has none. It is kept as ``full_data_id``."""
+        own_id = body.pop("id", None)
+        if own_id not in (None, ""):
+            body["full_data_id"] = str(own_id)
         body.update(id=ref.data_instance_id, report_id=ref.report_id, first_viewed_at=ref.first_viewed_at)
         return body
 

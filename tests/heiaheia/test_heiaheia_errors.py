@@ -71,13 +71,16 @@ def test_transient_failures_are_retried(
 def test_invalid_param_fails_with_the_vendor_description(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("heiaheia", organisations=4)
     body = {"error": "invalid_param", "error_description": "size_classes contains 7"}
-    server.inject("status", r"/organisations$", status=400, body=body)
+    server.inject("status", r"/organisations$", status=400, body=body, times=2)
     config = config_for(server)
     with pytest.raises(
         Exception,
         match=r"organisations: GET /admin/v1/documents/organisations answered 400.*size_classes contains 7",
     ):
         run_sync(TapHeiaHeia, config)
+    # asked once more with the arrays repeated (the OpenAPI default), then given up
+    pages = server.requests_to(r"/organisations$")
+    assert [p.query["size_classes"] for p in pages] == [["50,10000"], ["50", "10000"]]
 
 
 def test_refused_credentials_fail_naming_the_settings_not_their_values(
