@@ -187,9 +187,10 @@ class TapCrewmojo(Tap):
     def authenticator(self) -> CrewmojoAuthenticator:
         """Built once and shared by every stream: a second token would revoke the first."""
         return CrewmojoAuthenticator(
-            f"{self.api_url}/v1/oauth/token",
+            self.api_url,
             str(self.config["client_id"]),
             str(self.config["client_secret"]),
+            logger=self.logger,
         )
 
     def discover_streams(self) -> list[Stream]:

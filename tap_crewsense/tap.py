@@ -197,11 +197,11 @@ class TapCrewsense(Tap):
     def authenticator(self) -> CrewsenseAuthenticator:
         """One token for every stream (a token per stream, or per page, would be wasteful)."""
         return CrewsenseAuthenticator(
-            api_url=self.api_url,
-            client_id=str(self.config["client_id"]),
-            client_secret=str(self.config["client_secret"]),
-            user_agent=self.user_agent,
+            self.api_url,
+            str(self.config["client_id"]),
+            str(self.config["client_secret"]),
             logger=self.logger,
+            headers={"User-Agent": self.user_agent},
         )
 
     def discover_streams(self) -> list[Stream]:

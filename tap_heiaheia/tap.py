@@ -187,7 +187,7 @@ class TapHeiaHeia(Tap):
     @cached_property
     def authenticator(self) -> HeiaHeiaAuthenticator:
         """One token per run, shared by all streams."""
-        return HeiaHeiaAuthenticator(self.config, self.api_url)
+        return HeiaHeiaAuthenticator(self.config, self.api_url, self.logger)
 
     def discover_streams(self) -> list[Stream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]

@@ -6,9 +6,10 @@ import threading
 
 import pytest
 import requests
-from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from sandbox.core import Request, Response, SandboxServer, VendorApp
+from workforce_taps.auth import VendorOAuthAuthenticator
 from workforce_taps.http import check_api_url, retry_after_seconds, retry_waits
 
 
@@ -118,3 +119,55 @@ def test_retry_after_as_http_date_and_capped() -> None:
     assert retry_after_seconds(_failed(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}).response) == 0.0
     assert retry_after_seconds(_failed(429, {"Retry-After": "99999"}).response) == 300.0
     assert retry_after_seconds(_failed(429, {"Retry-After": "soon"}).response) is None
+
+
+class TokenApp(VendorApp):
+    """A token endpoint that numbers its tokens; ``redirect_to`` makes it answer 307 instead."""
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        super().__init__()
+        self.issued = 0
+        self.redirect_to = redirect_to
+        self.route("POST", "/token", self.token)
+
+    def token(self, request: Request) -> Response:
+        if self.redirect_to:
+            return Response(307, b"", {"Location": f"{self.redirect_to}/token"})
+        self.issued += 1
+        return Response.json({"access_token": f"token-{self.issued}", "expires_in": 600})
+
+
+class ExampleAuthenticator(VendorOAuthAuthenticator):
+    name = "example"
+    token_path = "/token"
+    default_lifetime = 600.0
+
+
+def _refused(authenticator: ExampleAuthenticator, url: str) -> requests.Response:
+    """A 401 answer to a request the authenticator signed."""
+    response = requests.Response()
+    response.status_code = 401
+    response.request = authenticator(requests.Request("GET", url).prepare())
+    return response
+
+
+def test_a_401_renews_only_a_token_that_is_still_current() -> None:
+    with SandboxServer(TokenApp()) as server:
+        authenticator = ExampleAuthenticator(server.url, "id", "secret")
+        first, second = _refused(authenticator, server.url), _refused(authenticator, server.url)
+        authenticator.renew_after_unauthorized(first)
+        authenticator.renew_after_unauthorized(second)  # sent with the token already replaced
+        assert authenticator.access_token == "token-2"
+        assert authenticator.expires_at - authenticator.renew_at == pytest.approx(60.0)  # a tenth
+
+
+def test_the_token_request_follows_no_redirect_and_its_retries_are_bounded() -> None:
+    with SandboxServer(TokenApp()) as elsewhere, SandboxServer(TokenApp(elsewhere.url)) as server:
+        with pytest.raises(FatalAPIError, match="example: POST /token answered 307"):
+            ExampleAuthenticator(server.url, "id", "secret").update_access_token()
+        assert elsewhere.log == [], "the credentials went to the redirect's host"
+    with SandboxServer(TokenApp()) as server:
+        server.inject("status", "/token", status=503, times=9, headers={"Retry-After": "0"})
+        with pytest.raises(FatalAPIError, match=r"answered 503 .*gave up after 5 tries"):
+            ExampleAuthenticator(server.url, "id", "secret").update_access_token()
+        assert len(server.log) == 5
