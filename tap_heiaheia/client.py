@@ -58,7 +58,7 @@ def _as_datetime(value: t.Any) -> str:
         raise TypeError
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(timezone.utc).isoformat()  # keeps fractional seconds when sent
 
 
 def _as_date(value: t.Any) -> str:
