@@ -195,28 +195,30 @@ class CrewmojoStream(VendorRESTStream):
                 return self._json_body(response, self.decode(response))
             return self._csv_body(response, io.StringIO(text, newline=""))
         response.raw.decode_content = True
-        encoding = (
-            response.encoding if response.encoding and "utf" not in response.encoding.lower() else "utf-8-sig"
-        )
+        # urllib3 reports a body read to its Content-Length as closed, and TextIOWrapper then
+        # refuses the lines it still buffers: only a chunked answer would survive without this.
+        response.raw.auto_close = False
+        # The doc's answers say just "Content-Type: text/csv", for which requests assumes
+        # ISO-8859-1 (RFC 2616): a charset is believed only when the answer names one.
+        named = "charset=" in response.headers.get("Content-Type", "").lower()
+        encoding = response.encoding if named and "utf" not in str(response.encoding).lower() else "utf-8-sig"
         stream = io.TextIOWrapper(t.cast("t.IO[bytes]", response.raw), encoding=encoding, newline="")
         return self._csv_body(response, stream)
 
     def _csv_body(self, response: requests.Response, text: t.TextIO) -> ReportBody:
         reader = csv.reader(text)
-        headings = next(reader, None)
-        if headings is None:
-            response.close()
-            raise ReportError(
-                self._unexpected(response, f"an empty body for report {self.report_id} (no heading row)")
-            )
+        # An empty body is read as a report without rows (a server may send nothing for a
+        # window that holds no data); discovery, which needs the heading row, fails on it.
+        headings = next(reader, [])
         rows = filter(None, reader)  # a blank line is no row
         return ReportBody(headings, rows, response.close, is_text=True)
 
     def _json_body(self, response: requests.Response, payload: t.Any) -> ReportBody:
         """An array of objects keyed by heading (assumed; the doc shows none), or that array
-        wrapped in a one-key object."""
-        if isinstance(payload, dict) and len(payload) == 1:
-            payload = next(iter(payload.values()))
+        wrapped in an object, alone or beside scalars such as the job answer's "success"."""
+        if isinstance(payload, dict):
+            arrays = [value for value in payload.values() if isinstance(value, list)]
+            payload = arrays[0] if len(arrays) == 1 else payload
         if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
             response.close()
             raise ReportError(self._unexpected(response, "JSON that is not an array of rows"))
@@ -302,6 +304,12 @@ class CrewmojoStream(VendorRESTStream):
         """The heading row and up to ``rows`` data rows (as text), then the connection is
         closed without reading the rest."""
         report = self.fetch_report(body)
+        if not report.headings:
+            report.close()
+            raise ReportError(
+                f"{self.name}: report {self.report_id} answered an empty body (no heading row), so "
+                "its columns cannot be discovered: give a start_date/end_date range that holds data"
+            )
         try:
             sample = []
             for row in report.rows:
