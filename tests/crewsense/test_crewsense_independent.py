@@ -430,7 +430,7 @@ class DocsApp(VendorApp):
             self.route("GET", f"/v1/{name}", self.guarded(self.listing(body)))
         for path, handler in {
             "/v1/users/{user_id}/qualifiers": self.listing(USER_QUALIFIERS),
-            "/v1/announcements": lambda request: self.send(ANNOUNCEMENTS),
+            "/v1/announcements": self.announcements,
             "/v1/time_offs": self.time_offs,
             "/v1/schedule": self.schedule,
             "/v1/day_labels": self.day_labels,
@@ -463,9 +463,16 @@ class DocsApp(VendorApp):
     def listing(self, body: list[dict[str, Any]]) -> Callable[..., Response]:
         def handler(request: Request, **params: str) -> Response:
             rows = as_strings(body) if self.options.get("strings") else copy.deepcopy(body)
+            if self.options.get("empty"):
+                rows = []
             return self.send({self.options["wrap"]: rows} if self.options.get("wrap") else rows)
 
         return handler
+
+    def announcements(self, request: Request) -> Response:
+        if self.options.get("empty"):
+            return self.send({"data": [], "pagination": {"prev": None, "next": None}})
+        return self.send(ANNOUNCEMENTS)
 
     def period(self, request: Request) -> tuple[datetime, datetime] | Response:
         try:
@@ -531,7 +538,9 @@ class DocsApp(VendorApp):
         if isinstance(period, Response):
             return period
         start, end = period
-        if self.options.get("days") == "timedelta":  # range((end - start).days): end exclusive
+        if self.options.get("empty"):
+            dates = []
+        elif self.options.get("days") == "timedelta":  # range((end - start).days): end exclusive
             dates = [start.date() + timedelta(days=n) for n in range((end - start).days)]
         else:  # every date from start's to end's, both included
             dates = [start.date() + timedelta(days=n) for n in range((end.date() - start.date()).days + 1)]
@@ -936,3 +945,16 @@ def test_log_pages_are_followed_wherever_their_link_sits(
     assert got == (expected if place else expected[:1])  # no link: one page is all there is
     assert result.state["bookmarks"]["logs"]["replication_key_value"] == "2016-10-21T20:49:50-07:00"
     assert server.requests_to("^/v1/logs$")[0].arg("after") == "2016-10-01 00:00:00"
+
+
+def test_an_empty_tenant_yields_no_record_and_no_error(serve: Callable[..., SandboxServer]) -> None:
+    server = serve(DocsApp(empty=True, time_offs=[], callbacks=[]))
+    result = run_sync(TapCrewsense, config(server, "2020-01-06", "2020-01-07"))
+    assert result.streams() == set()
+    assert set(result.state["bookmarks"]) >= {
+        "time_offs",
+        "schedule_shifts",
+        "day_labels",
+        "payroll",
+        "callbacks",
+    }
