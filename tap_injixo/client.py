@@ -53,6 +53,9 @@ class InjixoStream(VendorRESTStream):
     """Base of every injixo stream: whole collections under a key named after the resource."""
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # post_process normalises every value
+    #: retried like a 5xx: a 408 Request Timeout is one way the server may say it gave up
+    #: after its documented 25 seconds (see ``streams.TIMEOUT_STATUSES``)
+    extra_retry_statuses = (429, 408)
     allow_redirects = False  # reported instead: the token goes only to the configured api_url
     #: key of the list in the answer (``{"employees": [...]}``)
     records_key: str = ""
@@ -313,8 +316,13 @@ def _to_int(value: t.Any) -> int | None:
 
 
 def _to_color(value: t.Any) -> int | None:
-    """A colour as an integer; also accepts ``#RRGGBB`` (read as 0xRRGGBB)."""
-    if isinstance(value, str) and (color := HEX_COLOR.fullmatch(value.strip())):
+    """A colour as an integer; also accepts ``#RRGGBB`` (read as 0xRRGGBB).
+
+    A string of decimal digits is the integer sent as a string (``"255000"`` is 255000, not
+    0x255000): only a ``#`` or a letter makes six characters hexadecimal.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not text.isdigit() and (color := HEX_COLOR.fullmatch(text)):
         return int(color.group(1), 16)
     return _to_int(value)
 

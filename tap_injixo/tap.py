@@ -125,6 +125,9 @@ class TapInjixo(Tap):
             api_base(str(config.get("api_url") or DEFAULT_API_URL))
         except ConfigValidationError as error:
             errors.append(str(error))
+        token = str(config.get("api_token") or "")
+        if token != token.strip():  # e.g. copied with its line break: never sent (or shown)
+            errors.append("api_token: has spaces or a line break around it; give the token alone")
         unknown = [level for level in config.get("levels") or [] if level not in LEVELS]
         if unknown:
             errors.append(

@@ -206,4 +206,4 @@ def test_lists_in_the_query_keep_their_commas() -> None:
     window = {"planning_unit_id": 7, "window_start": "2026-01-01", "window_end": "2026-01-07"}
     request = stream.get_http_request(page=PageContext(stream_context=window, next_page_token=None))
     assert request.url.endswith("/v1/planning_units/7/schedule/2026-01-01")
-    assert request.encode_params() == "end_date=2026-01-07&levels=plan,final"
+    assert request.encode_params() == "end_date=2026-01-07&length=7&levels=plan,final"
