@@ -385,8 +385,12 @@ class CrewsenseStream(VendorRESTStream):
         return records
 
     def unexpected_shape(self, response: requests.Response) -> str:
+        """Names the vendor's own error text when the body is its documented error object
+        (``{"status": 401, "error": …, "error_message": …}``) sent with a 2xx status."""
         path = urlsplit(response.url).path
-        return f"{self.name}: GET {path} answered {response.status_code} with an unexpected body shape"
+        message = f"{self.name}: GET {path} answered {response.status_code} with an unexpected body shape"
+        detail = self.vendor_error_message(response)
+        return f"{message}: {detail}" if detail else message
 
     # --- records ----------------------------------------------------------------------
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:

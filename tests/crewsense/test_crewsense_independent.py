@@ -843,6 +843,18 @@ def test_a_documented_422_names_stream_path_status_and_every_message(
     )
 
 
+def test_the_documented_error_body_sent_with_200_is_named_in_the_error(
+    serve: Callable[..., SandboxServer],
+) -> None:
+    server = serve(DocsApp())
+    server.inject("status", "^/v1/labels$", status=200, body=UNAUTHORIZED)
+    with pytest.raises(FatalAPIError) as failure:
+        sync(server, "labels")
+    assert str(failure.value) == (
+        "labels: GET /v1/labels answered 200 with an unexpected body shape: Access token is not valid"
+    )
+
+
 def test_the_documented_401_renews_the_token_once_and_the_run_completes(
     serve: Callable[..., SandboxServer],
 ) -> None:
