@@ -372,10 +372,11 @@ class LogsStream(BookmarkedStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.newest: datetime | None = None
-        self.after = ""
+        self.after: datetime | None = None
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
-        return {"after": self.after}
+        assert self.after is not None
+        return {"after": self._tap.timestamps.local(self.after)}
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         settings = self._tap.settings
@@ -391,10 +392,19 @@ class LogsStream(BookmarkedStream):
                 moment = moment.replace(tzinfo=settings.zone)
             after = max(floor, moment - timedelta(seconds=1))
             self.newest = moment  # the bookmark never moves back
-        self.after = self._tap.timestamps.local(after)
+        self.after = after
         yield from super().get_records(context)
         if self.newest is not None:
             self.save_bookmark(self.newest.isoformat())
+
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
+        """An entry older than the ``after`` asked for is not emitted: the docs also name a
+        ``GET /v1/logs/after``, so ``/v1/logs`` may ignore ``after`` and send the whole log."""
+        record = super().post_process(row, context)
+        created = record.get("created") if record else None
+        if created and self.after is not None and datetime.fromisoformat(created) < self.after:
+            return None
+        return record
 
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
         created = latest_record.get("created")

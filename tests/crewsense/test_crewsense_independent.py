@@ -629,13 +629,13 @@ class DocsApp(VendorApp):
         """One entry a page, newest first; ``after`` a date / time, or a ``log_id`` cursor in
         the generic pagination example's style (``?limit=50&after=123456``)."""
         after = request.arg("after") or ""
-        entries = LOGS
+        entries = self.options.get("logs", LOGS)
         if after.isdigit():
-            entries = [entry for entry in LOGS if int(entry["log_id"]) < int(after)]
-        elif after:
+            entries = [entry for entry in entries if int(entry["log_id"]) < int(after)]
+        elif after and not self.options.get("after_only_on_logs_after"):
             entries = [
                 entry
-                for entry in LOGS
+                for entry in entries
                 if datetime.fromisoformat(entry["created"]).replace(tzinfo=None) > when(after)
             ]
         page = entries[:1]
@@ -970,3 +970,11 @@ def test_an_empty_tenant_yields_no_record_and_no_error(serve: Callable[..., Sand
         "payroll",
         "callbacks",
     }
+
+
+def test_log_entries_before_the_after_asked_for_are_not_emitted(serve: Callable[..., SandboxServer]) -> None:
+    # `GET /logs/after` is documented beside `after` on /logs: this /logs ignores `after`
+    older = {**LOGS[1], "log_id": "3359001", "created": "2016-09-30T23:59:59-0600"}
+    server = serve(DocsApp(logs=[*LOGS, older], log_links="pagination", after_only_on_logs_after=True))
+    result = sync(server, "logs", first="2016-10-01", last="2016-10-31")
+    assert [r["log_id"] for r in result.records("logs")] == [3359725, 3359722]
