@@ -255,6 +255,21 @@ class CrewmojoStream(VendorRESTStream):
             for name in properties
             if name not in kept_names and name not in extra and name != ROW_FIELD
         }
+        # A JSON object cannot carry a repeated heading twice, so its second column is null by
+        # design; any other discovered column missing from JSON rows means their keys are not
+        # the CSV headings (the assumed shape), and every row would be silently altered.
+        unexplained = [n for n in missing if properties[n].get("title") not in report.headings]
+        if report.headings and unexplained and (not kept_names or report.is_text is False):
+            raise ReportError(
+                f"{self.name}: report {self.report_id} lacks the discovered columns "
+                f"{', '.join(unexplained)} (it has: {', '.join(report.headings)})"
+            )
+        if missing:
+            # CSV: the report changed since discovery (a custom field removed, say)
+            self.logger.warning(
+                "%s: report %s lacks discovered columns, emitted as null: %s",
+                self.name, self.report_id, ", ".join(missing),
+            )  # fmt: skip
         numbered = ROW_FIELD in properties
         # CSV values are text already: only typed columns need converting. JSON values may be
         # numbers or booleans anywhere, so every column goes through its converter.

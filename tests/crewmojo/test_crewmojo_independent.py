@@ -69,6 +69,7 @@ class Reading:
     accented_row: bool = False
     json_values: str = "text"  # text: the CSV's strings | typed: numbers, booleans, nulls
     json_wrapper: str | None = None  # "data": {"data": [...]} | "success": {"success", "data"}
+    json_keys: str = "headings"  # headings: keyed like the CSV | camel: keys of its own (lastAccess)
     job_polls: int = 0  # >0: the request answers a job; the report comes on this poll
     not_ready: str = "jobId"  # "jobId" again, or "202" with no body
     job_status: int = 200
@@ -195,6 +196,9 @@ class DocApp(VendorApp):
 
         convert = typed if self.reading.json_values == "typed" else str
         # A JSON object keeps one value per key: the repeated heading's last.
+        if self.reading.json_keys == "camel":
+            words = (re.findall(r"[a-z0-9]+", h.lower()) for h in headings)
+            headings = ["".join(w.capitalize() for w in parts) for parts in words]
         payload: Any = [{h: convert(v) for h, v in zip(headings, row, strict=True)} for row in rows]
         if self.reading.json_wrapper == "data":
             payload = {"data": payload}
@@ -319,6 +323,12 @@ def test_json_reports_yield_the_csv_records(serve: Any, reading: Reading) -> Non
     result = run_sync(TapCrewmojo, config_for(server, content_type="json"))
     assert_literal(result, accented=reading.accented_row)
     assert app.bodies == [{}, {"contentType": "json"}]  # discovery always samples CSV
+
+
+def test_json_keyed_unlike_the_headings_fails_rather_than_emitting_nulls(serve: Any) -> None:
+    server, _ = serve(Reading(json_keys="camel"))
+    with pytest.raises(FatalAPIError, match=r"lacks the discovered columns .*employee_code.*EmployeeCode"):
+        run_sync(TapCrewmojo, config_for(server, content_type="json"))
 
 
 # --- date ranges and windows ----------------------------------------------------------------
