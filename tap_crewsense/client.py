@@ -20,6 +20,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+import msgspec
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams.rest import HTTPRequest
@@ -315,8 +316,9 @@ class CrewsenseStream(VendorRESTStream):
     def __init__(self, tap: TapCrewsense) -> None:
         super().__init__(tap=tap)
         self._decoded: tuple[requests.Response | None, t.Any] = (None, None)
-        #: keys emitted in this run → the last day the record can come back (repeats dropped)
-        self._seen: dict[tuple[t.Any, ...], str | None] = {}
+        #: keys emitted in this run → (the last day the record can come back, the hashes of
+        #: the contents emitted under the key); exact repeats are dropped
+        self._seen: dict[tuple[t.Any, ...], tuple[str | None, set[int]]] = {}
         self.repeats = 0
         self.normalise = Normaliser(self.name, self.schema, tap.timestamps, self.logger.warning)
 
@@ -401,10 +403,16 @@ class CrewsenseStream(VendorRESTStream):
         if None in key:
             missing = self.primary_keys[key.index(None)]
             raise NormalisationError(f"{self.name}: a record has no '{missing}' (primary key)")
-        if key in self._seen:
+        content = hash(msgspec.json.encode(record))
+        contents = self._seen.setdefault(key, (self.last_relevant_day(record), set()))[1]
+        if content in contents:
             self.repeats += 1
             return None
-        self._seen[key] = self.last_relevant_day(record)
+        if contents:
+            # Not a repeat: another record with the same key (or one changed between two
+            # requests). Emitted, never dropped; a key-based loader keeps the last one.
+            self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
+        contents.add(content)
         return record
 
     def last_relevant_day(self, record: dict[str, t.Any]) -> str | None:

@@ -229,7 +229,7 @@ class DateWindowStream(BookmarkedStream):
         """Keys of records that ended before this window cannot come back: free them, so
         memory stays flat however long the date range."""
         cutoff = (first - timedelta(days=1)).isoformat()
-        self._seen = {k: v for k, v in self._seen.items() if v is None or v >= cutoff}
+        self._seen = {k: v for k, v in self._seen.items() if v[0] is None or v[0] >= cutoff}
 
     def last_relevant_day(self, record: dict[str, t.Any]) -> str | None:
         value = record.get(self.end_field)

@@ -434,7 +434,7 @@ class DocsApp(VendorApp):
             "/v1/time_offs": self.time_offs,
             "/v1/schedule": self.schedule,
             "/v1/day_labels": self.day_labels,
-            "/v1/payroll": self.ranged([PAYROLL]),
+            "/v1/payroll": self.ranged(options.get("payroll", [PAYROLL])),
             "/v1/availability_periods": self.ranged([AVAILABILITY]),
             "/v1/callbacks": self.callbacks,
             "/v1/logs": self.logs,
@@ -922,6 +922,20 @@ def test_day_labels_payroll_and_availability_examples(serve: Callable[..., Sandb
     assert [(r["id"], r["start"], r["unavailability_reason"]["id"]) for r in periods] == [
         (47348, "2017-09-04T08:00:00-06:00", 6)
     ]
+
+
+def test_payroll_rows_sharing_a_key_are_all_emitted_but_exact_repeats_once(
+    serve: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two misc-hours entries of one user on one day share the key (user_id, start, type) the
+    stream is specified with: neither may be dropped. Windows overlap, so the literal row comes
+    back in both windows it touches: it is emitted once."""
+    second_entry = {**PAYROLL, "work_type": "Training", "notes": "", "total_hours": 2}
+    server = serve(DocsApp(payroll=[PAYROLL, second_entry]))
+    payroll = sync(server, "payroll", first="2016-08-07", last="2016-08-31").records("payroll")
+    emitted = sorted((r["work_type"], r["total_hours"]) for r in payroll)
+    assert emitted == [("Regular Time", 24), ("Training", 2)]
+    assert "two different records share the key" in caplog.text
 
 
 CALLBACK_LATER = {**CALLBACK, "id": 123457, "start": "2016-11-20 08:00:00", "end": "2016-11-21 08:00:00"}
