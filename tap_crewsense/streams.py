@@ -34,17 +34,6 @@ class UserQualifiersStream(CrewsenseStream):
     parent_stream_type = UsersStream
     state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no bookmark per user
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.schema_sent = False
-
-    def _write_schema_message(self) -> None:
-        """Once per run: the SDK writes a child's SCHEMA again for every parent record (one
-        per user here, the same each time), and a target may flush its batches on each."""
-        if not self.schema_sent:
-            super()._write_schema_message()
-            self.schema_sent = True
-
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         assert context is not None
         return super().post_process({**row, "user_id": context["user_id"]}, context)

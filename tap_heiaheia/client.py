@@ -160,7 +160,6 @@ class HeiaHeiaStream(VendorRESTStream):
     typed_fields: t.ClassVar[dict[Path, str]] = {}
 
     _tap: TapHeiaHeia
-    _schema_sent = False
     #: items and ``total`` of the page parsed last, for the paginator
     last_page: tuple[int, int | None] = (0, None)
 
@@ -188,13 +187,6 @@ class HeiaHeiaStream(VendorRESTStream):
         stream and organisation, each holding every organisation's bookmarks."""
         if self.parent_stream_type is None:
             super()._write_state_message()
-
-    def _write_schema_message(self) -> None:
-        """Once per run: the SDK writes a child stream's SCHEMA again for every parent record,
-        one per organisation here, the same each time."""
-        if not self._schema_sent:
-            super()._write_schema_message()
-            self._schema_sent = True
 
     @property
     def per_page(self) -> int:

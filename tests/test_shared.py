@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
+from collections import Counter
 
 import pytest
 import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from taputil import run_sync
 
+import sandbox
 from sandbox.core import Request, Response, SandboxServer, VendorApp
 from workforce_taps.auth import VendorOAuthAuthenticator
 from workforce_taps.http import check_api_url, retry_after_seconds, retry_waits
@@ -171,3 +176,23 @@ def test_the_token_request_follows_no_redirect_and_its_retries_are_bounded() -> 
         with pytest.raises(FatalAPIError, match=r"answered 503 .*gave up after 5 tries"):
             ExampleAuthenticator(server.url, "id", "secret").update_access_token()
         assert len(server.log) == 5
+
+
+@pytest.mark.parametrize(
+    ("vendor", "tap_path"),
+    [
+        ("crewsense", "tap_crewsense.tap:TapCrewsense"),
+        ("injixo", "tap_injixo.tap:TapInjixo"),
+    ],
+)
+def test_child_streams_send_their_schema_once_per_run(vendor: str, tap_path: str) -> None:
+    """The SDK would repeat a child stream's SCHEMA for every parent record."""
+    module_name, class_name = tap_path.split(":")
+    tap_class = getattr(importlib.import_module(module_name), class_name)
+    with sandbox.start(vendor, seed=1, size="small") as server:
+        config = sys.modules[type(server.app).__module__].demo_config(server.url)
+        result = run_sync(tap_class, config)
+    schemas = Counter(m["stream"] for m in result.messages if m["type"] == "SCHEMA")
+    children = {"crewsense": "user_qualifiers", "injixo": "employee_contracts"}[vendor]
+    assert result.records(children)
+    assert set(schemas.values()) == {1}, schemas

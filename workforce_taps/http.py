@@ -106,6 +106,15 @@ class VendorRESTStream(RESTStream[t.Any]):
     def url_base(self) -> str:
         return check_api_url(str(self.config["api_url"]))
 
+    _schema_written = False
+
+    def _write_schema_message(self) -> None:
+        """Once per run: the SDK writes a child stream's SCHEMA again for every parent record
+        (the same each time), and a target may flush its batches on each one."""
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
+
     # --- retries --------------------------------------------------------------------
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
         return retry_waits(self.backoff_base)
