@@ -81,13 +81,31 @@ class ReportStream(CrewmojoStream):
     def __init__(self, tap: Tap, report_id: str, schema: dict[str, t.Any]) -> None:
         super().__init__(tap=tap, name=snake_name(report_id), schema=schema, report_id=report_id)
         # Report rows carry no documented key (custom fields differ per customer): a row is
-        # identified by its window and its position in that window's report, so a window
-        # fetched again replaces its rows in a target that upserts.
+        # identified by the columns named in `report_keys`, else by its position in its
+        # window's report, so a window fetched again replaces its rows in a target that upserts.
         dated = "start_date" in self.config
-        self.primary_keys = ["report_start_date", ROW_FIELD] if dated else [ROW_FIELD]
+        discovered = any(name not in REPORT_FIELDS for name in self.schema["properties"])
+        columns = self.key_columns() if discovered else []  # the discovery probe has none yet
+        self.primary_keys = (["report_start_date"] if dated else []) + (columns or [ROW_FIELD])
         self.period = str(self.config.get("window", "none"))
         if self.period != "none":
             self.replication_key = "report_start_date"
+
+    def key_columns(self) -> list[str]:
+        """`report_keys` for this report, as property names; an unknown column is a setting error."""
+        configured = dict(self.config.get("report_keys") or {})
+        columns = configured.get(self.report_id) or configured.get(self.name) or []
+        by_heading = {
+            prop.get("title"): name for name, prop in self.schema["properties"].items() if prop.get("title")
+        }
+        names = []
+        for column in columns:
+            name = column if column in self.schema["properties"] else by_heading.get(column)
+            if name is None:
+                message = f"report_keys: report {self.report_id} has no column {column!r}"
+                raise ConfigValidationError(message, errors=[message])
+            names.append(name)
+        return names
 
     # --- windows and state -------------------------------------------------------------
     def windows(self, context: Context | None) -> list[Window]:

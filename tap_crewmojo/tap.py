@@ -129,6 +129,14 @@ class TapCrewmojo(Tap):
             '{"oneonone.summary": {"Employment End": "date"}}. Columns by heading or property '
             "name; types: " + ", ".join(COLUMN_TYPES) + ".",
         ),
+        th.Property(
+            "report_keys",
+            th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+            title="Report keys",
+            description="Per report, the columns that identify a row (by heading or property "
+            'name): {"oneonone.summary": ["Employee Code"]}. Without it a row is identified by '
+            "its window and its position in that window's report (report_row).",
+        ),
     ).to_dict()
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

@@ -163,3 +163,30 @@ def test_deselected_and_unknown_columns_are_left_out(start_sandbox: StartSandbox
     assert len(records) == 60
     assert all("email" not in r and "gender" not in r for r in records)
     assert records[0]["employee_code"] == "emp1"
+
+
+def test_report_keys_name_the_columns_that_identify_a_row(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewmojo")
+    config = config_for(server, report_keys={"oneonone.summary": ["Employee Code"]})
+    result = run_sync(TapCrewmojo, config)
+    schema_message = next(
+        m for m in result.messages if m["type"] == "SCHEMA" and m["stream"] == "oneonone_summary"
+    )
+    assert schema_message["key_properties"] == ["employee_code"]
+    codes = [r["employee_code"] for r in result.records("oneonone_summary")]
+    assert len(codes) == len(set(codes)) == 60
+
+
+def test_without_report_keys_a_row_is_keyed_by_its_position(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewmojo")
+    schema_message = next(
+        m for m in run_sync(TapCrewmojo, config_for(server)).messages if m["type"] == "SCHEMA"
+    )
+    assert schema_message["key_properties"] == ["report_row"]
+
+
+def test_report_keys_for_an_unknown_column_is_a_config_error(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewmojo")
+    config = config_for(server, report_keys={"oneonone_summary": ["Badge Number"]})
+    with pytest.raises(ConfigValidationError, match=r"report_keys: report oneonone\.summary has no column"):
+        run_sync(TapCrewmojo, config)
