@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import requests
-from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tap_crewmojo.columns import (
     CONVERTERS,
@@ -87,6 +87,18 @@ class CrewmojoStream(VendorRESTStream):
             )
         return message
 
+    def validate_response(self, response: requests.Response) -> None:
+        """Also retry a 2xx whose body carries the documented error shape with a server-side
+        ``httpErrorCode`` (``{"success":"false","httpErrorCode":500,…}``): the doc lists the
+        codes with their bodies but does not promise the HTTP status matches."""
+        super().validate_response(response)
+        if response.ok and self._is_json(response):
+            payload = self._decoded(response)
+            if isinstance(payload, dict) and str(payload.get("success", "true")).lower() == "false":
+                code = payload.get("httpErrorCode")
+                if str(code).isdigit() and (int(str(code)) >= 500 or int(str(code)) == 429):
+                    raise RetriableAPIError(self._unexpected(response, f"error code {code}"), response)
+
     # --- requests ----------------------------------------------------------------------
     def _send(
         self, method: str, body: dict[str, t.Any] | None, job_id: str | None = None
@@ -132,9 +144,14 @@ class CrewmojoStream(VendorRESTStream):
                 try:
                     answer = self._send("GET", None, job_id)
                     self._job_id(answer, job_id)  # raises JobFailed for a failure answer
-                except VendorAPIError as error:
-                    status = error.response.status_code if error.response is not None else 0
-                    if not isinstance(error, JobFailed) and status not in JOB_GONE_STATUSES:
+                except (VendorAPIError, RetriableAPIError, requests.RequestException) as error:
+                    # A poll that keeps failing after its retries also means the job is lost
+                    # (the doc names no expiry signal): the report is requested anew.
+                    response = getattr(error, "response", None)
+                    status = response.status_code if response is not None else 0
+                    retried = not isinstance(error, VendorAPIError)
+                    gone = retried or isinstance(error, JobFailed) or status in JOB_GONE_STATUSES
+                    if not gone:
                         raise
                     self.logger.warning(
                         "%s: report %s job is gone (poll answered %d)",

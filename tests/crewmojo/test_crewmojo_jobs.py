@@ -102,3 +102,24 @@ def test_other_poll_answers(start_sandbox: StartSandbox, status: int, body: dict
     result = run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))
     assert len(result.records("oneonone_summary")) == 60
     assert posts(server) == (3 if status == 200 else 2)  # a failed job is requested anew
+
+
+def test_a_poll_that_keeps_failing_restarts_the_job(start_sandbox: StartSandbox) -> None:
+    """Polls answered 500 until their retries run out: the job is taken as lost, not the run."""
+    server = start_sandbox("crewmojo", sync_wait=0.05, generation_seconds=0.3, slow_requests=1)
+    busy = {"success": "false", "httpErrorCode": 500, "errorMessage": "Error generating report"}
+    no_wait = {"Retry-After": "0"}
+    server.inject("status", DOWNLOAD_PATH, status=500, body=busy, headers=no_wait, times=6, after=1)
+    result = run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))
+    assert len(result.records("oneonone_summary")) == 60
+    assert polls(server).count(500) == 6
+    assert posts(server) == 3  # the sample's request, its restart, and the sync
+
+
+def test_a_200_carrying_a_server_error_code_is_retried(start_sandbox: StartSandbox) -> None:
+    server = start_sandbox("crewmojo")
+    busy = {"success": "false", "httpErrorCode": 500, "errorMessage": "Error generating report"}
+    server.inject("status", DOWNLOAD_PATH, status=200, body=busy, headers={"Retry-After": "0"})
+    result = run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))
+    assert len(result.records("oneonone_summary")) == 60
+    assert posts(server) == 3  # the sample's request retried once, then the sync
