@@ -348,9 +348,11 @@ class CrewsenseStream(VendorRESTStream):
         return super().get_http_request(page=page)
 
     def page_body(self, response: requests.Response) -> t.Any:
-        """The decoded body, parsed once per page (records and next link share it)."""
+        """The decoded body, parsed once per page (records and next link share it); a 204
+        No Content is ``None``, like a JSON ``null``: an empty page either way."""
         if self._decoded[0] is not response:
-            self._decoded = (response, self.decode(response))
+            body = None if response.status_code == 204 else self.decode(response)
+            self._decoded = (response, body)
         return self._decoded[1]
 
     def next_page_url(self, response: requests.Response) -> str | None:
@@ -373,6 +375,10 @@ class CrewsenseStream(VendorRESTStream):
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         body = self.page_body(response)
+        return [] if body is None else self.records_in(body, response)
+
+    def records_in(self, body: t.Any, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        """The records of a page's (non-null) body."""
         records = as_list(body)
         if records is None and isinstance(body, dict):
             for key in ("items", "data"):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from tap_crewsense import schemas
-from tap_crewsense.client import CrewsenseStream
+from tap_crewsense.client import CrewsenseStream, as_list
 from workforce_taps.http import VendorAPIError
 
 if t.TYPE_CHECKING:
@@ -258,17 +258,17 @@ class ScheduleShiftsStream(DateWindowStream):
         first, last = self.window
         return {"start": f"{first} 00:00:00", "end": f"{last + timedelta(days=1)} 00:00:00"}
 
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        days = _field(self.page_body(response), "days")
+    def records_in(self, body: t.Any, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        days = _field(body, "days")
         if isinstance(days, dict):  # tolerate days keyed by date
             days = [{"date": key, **value} for key, value in days.items() if isinstance(value, dict)]
         if not isinstance(days, list):
             raise VendorAPIError(self.unexpected_shape(response), response)
         assert self.window is not None
         first, last = (day.isoformat() for day in self.window)
-        for day in days:
-            for assignment in _field(day, "assignments") or []:
-                for shift in _field(assignment, "shifts") or []:
+        for day in days:  # assignments and shifts may come as PHP maps (see `as_list`)
+            for assignment in as_list(_field(day, "assignments")) or []:
+                for shift in as_list(_field(assignment, "shifts")) or []:
                     record = self.flatten(day, assignment, shift)
                     on = str(record["date"] or "")[:10]
                     if not on or first <= on <= last:  # not the day after (or before) the window
@@ -313,8 +313,8 @@ class DayLabelsStream(DateWindowStream):
     dates_only = True
     end_field = "date"
 
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        days = _field(self.page_body(response), "days")
+    def records_in(self, body: t.Any, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        days = _field(body, "days")
         if isinstance(days, dict):
             return [
                 {"date": key, **(value if isinstance(value, dict) else {})} for key, value in days.items()

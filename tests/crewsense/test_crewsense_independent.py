@@ -392,6 +392,14 @@ def as_strings(value: Any) -> Any:
     return value
 
 
+def without_records(payload: Any) -> bool:
+    """``[]``, or a wrapper whose ``items`` / ``data`` / ``days`` are all empty: an empty answer."""
+    if isinstance(payload, dict):
+        wrapped = [payload[key] for key in ("items", "data", "days") if key in payload]
+        return bool(wrapped) and not any(wrapped)
+    return payload == []
+
+
 def when(text: str) -> datetime:
     """``start``/``end``/``after`` as the reference writes them: ``YYYY-MM-DD hh:mm:ss`` or a date."""
     return datetime.fromisoformat(text) if len(text) > 10 else datetime.fromisoformat(f"{text} 00:00:00")
@@ -446,6 +454,11 @@ class DocsApp(VendorApp):
         return self.send({"status": status, "error": code, "error_message": message}, status)
 
     def send(self, payload: Any, status: int = 200) -> Response:
+        empty_as = self.options.get("empty_as")  # how an answer without records is sent
+        if empty_as and status == 200 and without_records(payload):
+            if empty_as == 204:
+                return Response(204, b"", {})
+            payload = None  # JSON null
         body = json.dumps(payload).encode()
         headers = {"Content-Type": self.options.get("content_type", JSON_TYPE)}
         if self.options.get("gzip"):
@@ -556,7 +569,10 @@ class DocsApp(VendorApp):
                 "break_end": None,
                 "break_length": None,
             }
-            assignments = [{**ASSIGNMENT, "date": day.isoformat(), "shifts": [shift]}]
+            assignment = {**ASSIGNMENT, "date": day.isoformat(), "shifts": [shift]}
+            assignments: Any = [assignment]
+            if self.options.get("php_maps"):  # arrays PHP sent as objects keyed by id
+                assignments = {str(ASSIGNMENT["id"]): {**assignment, "shifts": {str(shift["id"]): shift}}}
             days.append(
                 {
                     "date": day.isoformat(),
@@ -879,11 +895,12 @@ def test_refused_credentials_fail_as_a_setting_error_without_the_secret(
 
 
 # --- schedule: one record per shift, whichever way `end` is read --------------------------
+@pytest.mark.parametrize("php_maps", [False, True], ids=["arrays", "assignments and shifts keyed by id"])
 @pytest.mark.parametrize("days", ["inclusive", "timedelta"])
 def test_schedule_days_are_all_read_whichever_way_end_is_counted(
-    serve: Callable[..., SandboxServer], days: str
+    serve: Callable[..., SandboxServer], days: str, php_maps: bool
 ) -> None:
-    server = serve(DocsApp(days=days))
+    server = serve(DocsApp(days=days, php_maps=php_maps))
     result = sync(server, "schedule_shifts", first="2015-03-15", last="2015-03-28")
     records = result.records("schedule_shifts")
     expected_days = [f"2015-03-{day}" for day in range(15, 29)]
@@ -973,8 +990,14 @@ def test_log_pages_are_followed_wherever_their_link_sits(
     assert server.requests_to("^/v1/logs$")[0].arg("after") == "2016-10-01 00:00:00"
 
 
-def test_an_empty_tenant_yields_no_record_and_no_error(serve: Callable[..., SandboxServer]) -> None:
-    server = serve(DocsApp(empty=True, time_offs=[], callbacks=[]))
+EMPTY_ANSWERS = {"empty lists, days and pages": None, "204 No Content": 204, "JSON null": "null"}
+
+
+@pytest.mark.parametrize("empty_as", EMPTY_ANSWERS.values(), ids=EMPTY_ANSWERS.keys())
+def test_an_empty_tenant_yields_no_record_and_no_error(
+    serve: Callable[..., SandboxServer], empty_as: int | str | None
+) -> None:
+    server = serve(DocsApp(empty=True, time_offs=[], callbacks=[], empty_as=empty_as))
     result = run_sync(TapCrewsense, config(server, "2020-01-06", "2020-01-07"))
     assert result.streams() == set()
     assert set(result.state["bookmarks"]) >= {
