@@ -79,7 +79,7 @@ class CrewmojoStream(VendorRESTStream):
     # --- errors ------------------------------------------------------------------------
     def response_error_message(self, response: requests.Response) -> str:
         message = super().response_error_message(response)
-        if response.status_code == 401:
+        if self.is_unauthorized(response):
             message += (
                 " (the token obtained with the client_id and client_secret settings was "
                 "rejected even after renewing it once; another process using the same "
@@ -87,17 +87,30 @@ class CrewmojoStream(VendorRESTStream):
             )
         return message
 
+    def error_code(self, response: requests.Response) -> int | None:
+        """The ``httpErrorCode`` of a 2xx answer carrying the documented error body
+        (``{"success":"false","httpErrorCode":401,…}``): the doc lists the codes with their
+        bodies but does not promise the HTTP status matches, so the body's code is believed."""
+        if not (response.ok and self._is_json(response)):
+            return None
+        payload = self._decoded(response)
+        if isinstance(payload, dict) and str(payload.get("success", "true")).lower() == "false":
+            code = str(payload.get("httpErrorCode"))
+            return int(code) if code.isdigit() else None
+        return None
+
+    def is_unauthorized(self, response: requests.Response) -> bool:
+        return 401 in (response.status_code, self.error_code(response))
+
     def validate_response(self, response: requests.Response) -> None:
-        """Also retry a 2xx whose body carries the documented error shape with a server-side
-        ``httpErrorCode`` (``{"success":"false","httpErrorCode":500,…}``): the doc lists the
-        codes with their bodies but does not promise the HTTP status matches."""
+        """Also a 2xx answer by its body's ``httpErrorCode``: 401 renews the token once (then
+        fails), 500 and 429 are retried; other codes are failures read by :meth:`_job_id`."""
         super().validate_response(response)
-        if response.ok and self._is_json(response):
-            payload = self._decoded(response)
-            if isinstance(payload, dict) and str(payload.get("success", "true")).lower() == "false":
-                code = payload.get("httpErrorCode")
-                if str(code).isdigit() and (int(str(code)) >= 500 or int(str(code)) == 429):
-                    raise RetriableAPIError(self._unexpected(response, f"error code {code}"), response)
+        code = self.error_code(response)
+        if code == 401:
+            raise VendorAPIError(self.response_error_message(response), response)
+        if code is not None and (code >= 500 or code == 429):
+            raise RetriableAPIError(self._unexpected(response, f"error code {code}"), response)
 
     # --- requests ----------------------------------------------------------------------
     def _send(
@@ -281,7 +294,7 @@ class CrewmojoStream(VendorRESTStream):
                 f"{self.name}: report {self.report_id} lacks the discovered columns "
                 f"{', '.join(unexplained)} (it has: {', '.join(report.headings)})"
             )
-        if missing:
+        if missing and report.headings:  # an empty body (a window without data) lacks nothing
             # CSV: the report changed since discovery (a custom field removed, say)
             self.logger.warning(
                 "%s: report %s lacks discovered columns, emitted as null: %s",

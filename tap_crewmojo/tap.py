@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import typing as t
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._classproperty import classproperty
 
 from tap_crewmojo.auth import CrewmojoAuthenticator
 from tap_crewmojo.columns import COLUMN_TYPES, snake_name
@@ -139,6 +142,17 @@ class TapCrewmojo(Tap):
         ),
     ).to_dict()
 
+    @classproperty
+    def _env_var_config(cls) -> dict[str, t.Any]:
+        """The SDK's reading of ``TAP_CREWMOJO_*`` variables, number settings made numbers: it
+        converts integers and booleans only, and validation refuses ``"0.5"`` as a number."""
+        config: dict[str, t.Any] = super()._env_var_config
+        for key, schema in cls.config_jsonschema["properties"].items():
+            if "number" in schema.get("type", ()) and isinstance(config.get(key), str):
+                with contextlib.suppress(ValueError):  # not a number: validation names the setting
+                    config[key] = float(config[key])
+        return config
+
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         try:
             errors = super()._validate_config(raise_errors=True)
@@ -167,7 +181,7 @@ class TapCrewmojo(Tap):
             return errors + bad_dates
         if ("start_date" in config) != ("end_date" in config):
             errors.append("start_date/end_date: give both or neither (Crewmojo needs both)")
-        elif "start_date" in config and config["start_date"] > config["end_date"]:
+        elif "start_date" in config and str(config["start_date"])[:10] > str(config["end_date"])[:10]:
             errors.append("start_date: must not be after end_date")
         if config.get("window", "none") != "none" and "start_date" not in config:
             errors.append("window: month and week need start_date and end_date")

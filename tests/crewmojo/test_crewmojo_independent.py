@@ -6,7 +6,9 @@ charset) and the other readings of that page a different author could plausibly 
 lines and a BOM, gzip, JSON keyed by the headings with the CSV's text or with typed values,
 wrapped or beside ``"success"``, jobs whose "not ready" is the jobId again or a 202, an empty
 window as a heading row or as no body at all, a token answer with or without ``expires_in``, a
-token endpoint reading forms only, a download redirected to another host.
+token endpoint reading forms only, a download redirected to another host, every error sent
+with status 200 and only the body's ``httpErrorCode`` telling it, settings from the environment
+as the SDK documents them, a date-time ``start_date``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -81,6 +84,7 @@ class Reading:
     expires_in: Any = 1800
     token_form_only: bool = False
     redirect_to: str | None = None  # the download answers 302 to this URL
+    errors_with_200: bool = False  # every error body sent with status 200 (its httpErrorCode tells)
 
 
 @dataclass
@@ -94,6 +98,8 @@ class DocApp(VendorApp):
     polls: int = 0
     reject_tokens: bool = False
     fail_once: bool = False
+    revoke_at: int = 0  # before this download request, a token issued elsewhere revokes ours
+    downloads: int = 0
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -103,6 +109,12 @@ class DocApp(VendorApp):
 
     def error(self, status: int, code: str, message: str) -> Response:
         return Response.json({"success": "false", "httpErrorCode": status, "errorMessage": message}, status)
+
+    def dispatch(self, request: Request) -> Response:
+        response = super().dispatch(request)
+        if self.reading.errors_with_200 and response.status >= 400:
+            response.status = 200
+        return response
 
     # --- the token page ---------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -124,6 +136,9 @@ class DocApp(VendorApp):
 
     # --- the download page ------------------------------------------------------------
     def download(self, request: Request, report: str) -> Response:
+        self.downloads += 1
+        if self.downloads == self.revoke_at:
+            self.tokens.append("issued-to-another-process")
         if not self.authorized(request):
             return Response.json(UNAUTHORIZED, 401)
         if self.fail_once:
@@ -335,7 +350,7 @@ def test_json_keyed_unlike_the_headings_fails_rather_than_emitting_nulls(serve: 
 @pytest.mark.parametrize("empty", ["heading", "blank"])
 @pytest.mark.parametrize("content_type", ["csv", "json"])
 def test_month_windows_send_numbers_and_an_empty_month_is_no_rows(
-    serve: Any, empty: str, content_type: str
+    serve: Any, empty: str, content_type: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     server, app = serve(Reading(empty=empty, empty_from=20240201))
     config = config_for(server, start_date="2024-01-01", end_date="2024-02-29", window="month",
@@ -352,6 +367,10 @@ def test_month_windows_send_numbers_and_an_empty_month_is_no_rows(
         ("2024-01-01", "2024-01-31", n) for n in (1, 2, 3)
     ]
     assert result.state["bookmarks"][STREAM]["replication_key_value"] == "2024-02-01"
+    # An empty month lacks no column (only the JSON month lacks the repeated heading's twin).
+    lacking = [r.getMessage() for r in caplog.records if "lacks discovered columns" in r.getMessage()]
+    assert len(lacking) == (0 if content_type == "csv" else 1)
+    assert all(message.endswith(": active_division_teams_2") for message in lacking)
 
 
 def test_an_empty_report_at_discovery_fails_clearly(serve: Any) -> None:
@@ -411,6 +430,37 @@ def test_500_is_retried(serve: Any) -> None:
     assert [e.status for e in server.log if e.method == "POST" and "download" in e.path] == [500, 200, 200]
 
 
+@pytest.mark.parametrize("reading", [Reading(), Reading(errors_with_200=True)], ids=["401", "200-401-body"])
+def test_a_token_revoked_by_another_process_is_renewed(serve: Any, reading: Reading) -> None:
+    server, app = serve(reading, revoke_at=2)  # between discovery and the sync's request
+    assert_literal(run_sync(TapCrewmojo, config_for(server)))
+    assert len(app.tokens) == 3  # ours, the other process's, ours again
+    assert app.bodies == [{}, {}]
+
+
+@pytest.mark.parametrize(
+    ("options", "settings", "message"),
+    [
+        ({}, {"reports": ["no.such.report"]}, r"answered 200 .*Invalid data received"),
+        ({"reject_tokens": True}, {}, r"answered 200 .*Unauthorized.*client_id and client_secret"),
+    ],
+    ids=["400-body", "401-body"],
+)
+def test_errors_sent_with_200_are_read_by_their_httpErrorCode(
+    serve: Any, options: dict[str, Any], settings: dict[str, Any], message: str
+) -> None:
+    server, app = serve(Reading(errors_with_200=True), **options)
+    with pytest.raises(FatalAPIError, match=message):
+        run_sync(TapCrewmojo, config_for(server, **settings))
+    assert len(app.tokens) == (2 if options else 1)  # a 401 body renews the token once
+
+
+def test_a_500_body_sent_with_200_is_retried(serve: Any) -> None:
+    server, _ = serve(Reading(errors_with_200=True), fail_once=True)
+    assert_literal(run_sync(TapCrewmojo, config_for(server)))
+    assert len([e for e in server.log if e.method == "POST" and "download" in e.path]) == 3
+
+
 @pytest.mark.parametrize(
     "reading",
     [Reading(expires_in=MISSING), Reading(expires_in="1800"), Reading(token_form_only=True)],
@@ -429,6 +479,32 @@ def test_wrong_credentials_fail_without_printing_them(serve: Any) -> None:
     assert "check the client_id and client_secret" in result.stderr
     assert "wrong-secret-4410" not in result.stdout + result.stderr
     assert not app.tokens
+
+
+# --- settings as a new user gives them ------------------------------------------------------
+def test_settings_from_the_environment(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--config ENV``: every value arrives as text, numbers too (the SDK converts only
+    integers, booleans, arrays and objects)."""
+    server, app = serve(Reading(job_polls=2))
+    settings = config_for(server, reports=json.dumps([REPORT]), job_poll_interval="0.02",
+                          job_timeout="5", job_restarts="1")  # fmt: skip
+    for key, value in settings.items():
+        monkeypatch.setenv(f"TAP_CREWMOJO_{key.upper()}", value)
+    result = run_cli("tap-crewmojo", {}, extra=["--config", "ENV"])
+    assert result.returncode == 0, result.stderr
+    assert_literal(result)
+    assert app.jobs_answered == 2
+
+
+def test_a_date_time_start_date_counts_as_its_day(serve: Any) -> None:
+    """Many taps take start_date as a date-time: one on the end_date's day is that day."""
+    server, app = serve()
+    config = config_for(server, start_date="2024-01-31T00:00:00Z", end_date="2024-01-31")
+    result = run_sync(TapCrewmojo, config)
+    assert app.bodies == [{"startDate": 20240131, "endDate": 20240131}] * 2
+    assert {(r["report_start_date"], r["report_end_date"]) for r in result.records(STREAM)} == {
+        ("2024-01-31", "2024-01-31")
+    }
 
 
 # --- the token stays home -------------------------------------------------------------------
