@@ -6,6 +6,7 @@ import os
 import typing as t
 from datetime import date, datetime, timezone
 from functools import cached_property
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from singer_sdk.helpers._state import PROGRESS_MARKERS
@@ -49,11 +50,12 @@ def _as_integer(value: t.Any) -> int:
 
 def _as_datetime(value: t.Any) -> str:
     """UTC ISO 8601; the API mixes offsets (``+02:00``, ``Z``), bookmarks need one form.
-    A time without offset is taken as UTC; integers are Unix seconds."""
+    A time without offset is taken as UTC; integers are Unix seconds. Ruby's ``Time#to_s``
+    forms (``2019-05-07 11:08:37 +0200``, ``… 11:08:37 UTC``) are read too."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         moment = datetime.fromtimestamp(value, timezone.utc)
     elif isinstance(value, str):
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip().removesuffix(" UTC").replace("Z", "+00:00"))
     else:
         raise TypeError
     if moment.tzinfo is None:
@@ -123,6 +125,12 @@ def error_response_text(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     return " - ".join(str(body[key]) for key in ("error", "error_description") if body.get(key))
+
+
+def requested_page(response: requests.Response) -> int:
+    """The ``page`` a listing request asked for (1 for requests that are not paged)."""
+    page = parse_qs(urlsplit(response.request.url or "").query).get("page", ["1"])[0]
+    return int(page) if page.isdigit() else 1
 
 
 def page_items(stream: str, body: t.Any) -> list[dict[str, t.Any]]:
@@ -204,7 +212,17 @@ class HeiaHeiaStream(VendorRESTStream):
             )
         return message
 
+    def validate_response(self, response: requests.Response) -> None:
+        """A 404 for a page after the first ends the listing (paged_items reads it as empty):
+        a server may refuse a page past the last (Django REST framework's "Invalid page.")
+        rather than answer it empty, when the last page was exactly full."""
+        if response.status_code != 404 or requested_page(response) <= 1:
+            super().validate_response(response)
+
     def paged_items(self, response: requests.Response) -> list[dict[str, t.Any]]:
+        if response.status_code == 404:  # past the last page (validate_response)
+            self.last_page = (0, None)
+            return []
         body = self.decode(response)
         items = page_items(self.name, body)
         total = body.get("total") if isinstance(body, dict) else None

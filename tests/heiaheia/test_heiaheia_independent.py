@@ -181,6 +181,12 @@ VARIANTS: dict[str, set[str]] = {
     # per_page=1: pages exactly full, then an empty one (the literal total of 500 stays)
     "exactly full pages": {"flat_stats", "per_page_1"},
     "gzip": {"gzip", "flat_stats"},
+    # a page past the last answers 404 "Invalid page." (Django REST framework's paginator)
+    "past the last page is 404": {"flat_stats", "per_page_1", "past_last_page_404"},
+    # timestamps as Ruby's Time#to_s writes them: "2018-03-14 16:22:20 +0200", "… 11:08:37 UTC"
+    "Ruby time strings": {"ruby_times"},
+    # a Doorkeeper-like token answer (expires_in, refresh_token, "Bearer")
+    "doorkeeper token": {"doorkeeper"},
 }
 
 
@@ -213,6 +219,8 @@ class GuideApp(VendorApp):
         body = copy.deepcopy(body)
         if "strings" in self.flags:
             body = _stringify_integers(body)
+        if "ruby_times" in self.flags:
+            body = _ruby_times(body)
         response = Response.json(body)
         if "gzip" in self.flags:
             response.body = gzip.compress(bytes(response.body))  # type: ignore[arg-type]
@@ -227,16 +235,23 @@ class GuideApp(VendorApp):
         return None
 
     def token(self, request: Request) -> Response:
-        params = request.form() if "form_token" in self.flags else request.json()
+        if "doorkeeper" in self.flags:  # Doorkeeper reads JSON, form and query alike
+            params = request.params()
+        else:
+            params = request.form() if "form_token" in self.flags else request.json()
         if not isinstance(params, dict) or not params.get("grant_type"):
             return self.error(400, "missing_param", "grant_type")
         if (params.get("client_secret"), params.get("magic_token")) != (SECRET, MAGIC):
+            if "doorkeeper" in self.flags:  # Doorkeeper's answer to a refused grant
+                return self.error(400, "invalid_grant", "The provided authorization grant is invalid")
             return self.error(403, "invalid_param", "Invalid authentication details")
         body: dict[str, Any] = {**TOKEN_ANSWER, "access_token": TOKEN}
         if "bare_token" in self.flags:
             body = {"access_token": TOKEN}
         if "expires_in" in self.flags:
             body.update(token_type="Bearer", expires_in=7200)
+        if "doorkeeper" in self.flags:
+            body.update(token_type="Bearer", expires_in=1209600, refresh_token="refresh-0d3e")
         return Response.json(body, headers={"Content-Language": "en"})
 
     def organisations(self, request: Request) -> Response:
@@ -250,10 +265,12 @@ class GuideApp(VendorApp):
         else:
             sizes = [int(v) for v in (request.arg("size_classes") or "").split(",") if v]
         items = [o for o in ORGANISATIONS["items"] if not sizes or o["size_class"] in sizes]
-        return self.answer(self.page(request, items, ORGANISATIONS["total"]))
+        return self.answer_page(request, items, ORGANISATIONS["total"])
 
-    def page(self, request: Request, items: list[Any], total: int | None) -> dict[str, Any]:
+    def page(self, request: Request, items: list[Any], total: int | None) -> dict[str, Any] | Response:
         page, per_page = int(request.arg("page") or 1), int(request.arg("per_page") or 20)
+        if "past_last_page_404" in self.flags and page > 1 and (page - 1) * per_page >= len(items):
+            return Response.json({"detail": "Invalid page."}, 404)
         return {"total": total, "items": items[(page - 1) * per_page : page * per_page]}
 
     def stats(self, request: Request, org: str) -> Response:
@@ -270,7 +287,11 @@ class GuideApp(VendorApp):
         if refused := self.guarded(request, org):
             return refused
         items = REPORTS["items"] if org == "123" else []  # Demo company 2: no reports
-        return self.answer(self.page(request, items, None))
+        return self.answer_page(request, items, None)
+
+    def answer_page(self, request: Request, items: list[Any], total: int | None) -> Response:
+        page = self.page(request, items, total)
+        return page if isinstance(page, Response) else self.answer(page)
 
     def full_data(self, request: Request, data_id: str) -> Response:
         if "admin_full_data" in self.flags and (refused := self.guarded(request)):
@@ -293,6 +314,21 @@ class StorageApp(VendorApp):
     def __init__(self) -> None:
         super().__init__()
         self.route("GET", "/bucket/{name}", lambda request, name: Response.json(FULL_DATA))
+
+
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$")
+
+
+def _ruby_times(node: Any) -> Any:
+    """ISO timestamps as Ruby's Time#to_s: space-separated, ``+0200``, ``UTC`` for ``Z``."""
+    if isinstance(node, dict):
+        return {name: _ruby_times(value) for name, value in node.items()}
+    if isinstance(node, list):
+        return [_ruby_times(value) for value in node]
+    if isinstance(node, str) and ISO_TIME.match(node):
+        moment = dt.datetime.fromisoformat(node.replace("Z", "+00:00"))
+        return moment.strftime("%Y-%m-%d %H:%M:%S " + ("UTC" if node.endswith("Z") else "%z"))
+    return node
 
 
 STRING_KEYS = re.compile(r"^(id|size_class|.*membership_count|app_.*use_count)$")
@@ -390,6 +426,9 @@ def test_the_guides_examples_and_their_plausible_readings(
     assert reports[0]["scheduled_survey"]["ends_on"] == "2019-05-14"
     assert reports[0]["scheduled_survey"]["enabled_questions"] == [9, 10, 11, 12, 14, 27]
 
+    if "past_last_page_404" in flags:
+        assert [e.status for e in api.requests_to(r"/organisations$")] == [200, 200, 404]
+
     data = result.records("survey_report_data")
     assert sorted((d["id"], d["report_id"], d["organisation_id"]) for d in data) == [
         (DATA_IDS[1], 709, 123),
@@ -461,6 +500,30 @@ def test_refused_credentials_name_the_settings_not_their_values(
         run_sync(TapHeiaHeia, config_for(api, magic_token="wrong-magic-77"))
     assert "wrong-magic-77" not in str(failure.value)
     assert SECRET not in str(failure.value)
+
+
+@pytest.mark.parametrize("servers", ["doorkeeper token"], indirect=True)
+def test_a_grant_refused_with_400_invalid_grant_names_the_settings(
+    servers: tuple[SandboxServer, SandboxServer],
+) -> None:
+    api, _ = servers
+    with pytest.raises(Exception, match=r"400.*invalid_grant.*email/magic_token") as failure:
+        run_sync(TapHeiaHeia, config_for(api, magic_token="wrong-magic-77"))
+    assert "wrong-magic-77" not in str(failure.value)
+    assert SECRET not in str(failure.value)
+    assert [e.status for e in api.log] == [400, 400]  # JSON, then once more as a form
+
+
+def test_rate_limited_without_retry_after_and_a_slow_first_byte(
+    servers: tuple[SandboxServer, SandboxServer],
+) -> None:
+    api, _ = servers
+    api.inject("status", r"/stats$", status=429, body={"error": "rate_limited"})
+    api.inject("delay", r"/full_data$", delay=1.0)
+    result = run_sync(TapHeiaHeia, config_for(api))
+    assert [s["organisation_id"] for s in result.records("organisation_stats")] == [123, 1234]
+    assert len(result.records("survey_report_data")) == 2
+    assert [e.status for e in api.requests_to(r"/123/stats$")] == [429, 200]
 
 
 def test_unavailable_without_a_json_body_is_retried(servers: tuple[SandboxServer, SandboxServer]) -> None:
