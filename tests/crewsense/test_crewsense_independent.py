@@ -881,6 +881,19 @@ def test_the_documented_401_renews_the_token_once_and_the_run_completes(
     assert len(server.requests_to("^/oauth/access_token$")) == 2
 
 
+def test_a_429_without_retry_after_is_waited_out_at_the_token_endpoint_and_on_a_page(
+    serve: Callable[..., SandboxServer],
+) -> None:
+    # rate limits are not documented: a simulator may answer 429 in the error object's shape,
+    # with no Retry-After to say how long to wait
+    server = serve(DocsApp())
+    limited = {"status": 429, "error": "too_many_requests", "error_message": "Rate limit exceeded"}
+    server.inject("status", "^/oauth/access_token$", status=429, body=limited)
+    server.inject("status", "^/v1/labels$", status=429, body=limited)
+    assert [r["id"] for r in sync(server, "labels").records("labels")] == [1773, 1774]
+    assert [entry.status for entry in server.requests_to("^/v1/labels$")] == [429, 200]
+
+
 def test_refused_credentials_fail_as_a_setting_error_without_the_secret(
     serve: Callable[..., SandboxServer],
 ) -> None:
