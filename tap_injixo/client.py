@@ -27,6 +27,8 @@ if t.TYPE_CHECKING:
 DEFAULT_API_URL = "https://legacy-api.injixo.com"
 NULL_DATES = {"", "0", "0000-00-00"}  # how the API writes "no date" besides null
 HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
+# An RFC 3339 timestamp (the offset may be missing: the unit's local time), kept as sent
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 
 Converter = Callable[[t.Any], t.Any]
 
@@ -54,7 +56,7 @@ class InjixoStream(VendorRESTStream):
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # post_process normalises every value
     #: retried like a 5xx: a 408 Request Timeout is one way the server may say it gave up
-    #: after its documented 25 seconds (see ``streams.TIMEOUT_STATUSES``)
+    #: after its documented 25 seconds (see ``streams.SchedulesStream._request``)
     extra_retry_statuses = (429, 408)
     allow_redirects = False  # reported instead: the token goes only to the configured api_url
     #: key of the list in the answer (``{"employees": [...]}``)
@@ -380,7 +382,7 @@ def _to_date(value: t.Any) -> str | None:
 
 
 def _to_datetime(value: t.Any) -> str | None:
-    if type(value) is str and value[10:11] == "T":  # already ISO 8601: keep the vendor's text
+    if type(value) is str and RFC3339.fullmatch(value):  # already RFC 3339: keep the text
         try:
             dt.datetime.fromisoformat(value)
             return value
@@ -392,7 +394,7 @@ def _to_datetime(value: t.Any) -> str | None:
         seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds or seconds
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
     if isinstance(value, str):
-        try:  # "YYYY-MM-DD HH:MM:SS" or a bare date
+        try:  # other ISO 8601: "YYYY-MM-DD HH:MM:SS", "…T08:00+0100", a bare date
             return dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1)).isoformat()
         except ValueError:
             pass

@@ -15,9 +15,13 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
 
 DAY = dt.timedelta(days=1)
-# How the server may say it gave up after its documented 25 seconds (the guide names no
-# status): 504 Gateway Timeout, 503, or 408 Request Timeout.
-TIMEOUT_STATUSES = (408, 503, 504)
+# No answer at all: the client's timeout, or a connection closed before the answer came.
+NO_ANSWER = (
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    ConnectionResetError,
+)
 
 
 def period_params(start: dt.date, end: dt.date) -> dict[str, t.Any]:
@@ -192,15 +196,16 @@ class SchedulesStream(ChildStream):
             end = min(start + (size - 1) * DAY, last)
             try:
                 rows = list(self._fetch_window(context, start, end))
-            except WindowTimedOutError:
+            except WindowTimedOutError as timed_out:
                 halved = max(((end - start).days + 1) // 2, 1)
                 self._window_days[unit_id] = halved
                 self.logger.warning(
-                    "%s: planning unit %s, %s..%s timed out; now reading %d-day windows",
+                    "%s: planning unit %s, %s..%s timed out (%s); now reading %d-day windows",
                     self.name,
                     unit_id,
                     start,
                     end,
+                    timed_out,
                     halved,
                 )
                 continue
@@ -211,13 +216,19 @@ class SchedulesStream(ChildStream):
     def _fetch_window(
         self, context: Context, start: dt.date, end: dt.date
     ) -> t.Iterable[dict[str, t.Any]]:
+        """The window's rows. Days the server adds outside it (a ``length`` counted one day
+        further, a period it widens) are dropped: each is read in its own window, and read
+        twice it would be emitted twice."""
         window = {
             **context,
             "window_start": start.isoformat(),
             "window_end": end.isoformat(),
             "window_days": (end - start).days + 1,
         }
-        yield from self.request_or_nothing(window)
+        for row in self.request_or_nothing(window):
+            day = row.get("booking_date")  # normalised: YYYY-MM-DD, or None (an error later)
+            if day is None or window["window_start"] <= day <= window["window_end"]:
+                yield row
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert context is not None
@@ -229,17 +240,25 @@ class SchedulesStream(ChildStream):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
-        """Give up on a multi-day window at the first timeout (it is split, not retried);
-        a single day is retried like any other request."""
+        """Give up on a multi-day window at the first sign of a timeout (it is split, not
+        retried); a single day is retried like any other request.
+
+        The guide names no status for a query over its 25 seconds, so every way a server or
+        its gateway may say so counts: no answer (the client's timeout, a closed
+        connection), 408, or any 5xx (504 from a gateway, 503 from a router, 502 when the
+        worker is killed, 500 from the application's own timeout). Only a 429 is retried as
+        it is.
+        """
         try:
             return super()._request(prepared_request, context)
-        except (requests.exceptions.Timeout, RetriableAPIError) as error:
-            timed_out = isinstance(error, requests.exceptions.Timeout) or (
-                error.response is not None and error.response.status_code in TIMEOUT_STATUSES
-            )
-            if timed_out and context is not None and context.get("window_days", 1) > 1:
-                raise WindowTimedOutError from error
-            raise
+        except (*NO_ANSWER, RetriableAPIError) as error:
+            response = getattr(error, "response", None)
+            throttled = response is not None and response.status_code == 429
+            if throttled or context is None or context.get("window_days", 1) == 1:
+                raise
+            raise WindowTimedOutError(
+                type(error).__name__ if response is None else f"status {response.status_code}"
+            ) from error
 
     # --- records ------------------------------------------------------------------------
     def post_process(

@@ -4,7 +4,8 @@ Nothing here comes from ``sandbox/injixo.py``: the simulator serves the guide's 
 examples (the curl token, employee 1001 "Max Mustermann" exactly as printed, the 401 and
 404 bodies) and other plausible readings of the same document (IDs, numbers and booleans
 as strings, missing keys, other timestamp spellings, a bare list, gzip, other content
-types, other ways of saying "timed out"), and the real tap runs against it over HTTP.
+types, other ways of saying "timed out", an empty tenant), and the real tap runs against it
+over HTTP.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,9 +192,11 @@ class Reading:
     content_type: str | None = "application/json"
     gzip: bool = False
     literal_employees: bool = True  # the guide's example, byte for byte
-    timeout_status: int = 504  # the answer to a query over the 25-second budget
+    timeout_status: int = 504  # the answer to a query over the 25-second budget (0: none)
     max_days: int = 31  # longer periods take more than 25 seconds
     length_only: bool = False  # the period's end read from length= (days), end_date= ignored
+    extra_days: int = 0  # days answered past the period asked for
+    empty: bool = False  # a new tenant: every list empty
 
 
 READINGS = [
@@ -207,13 +211,22 @@ READINGS = [
     Reading("times in UTC with Z", stamp="{day}T{hour}:00:00Z"),
     Reading("times with a space and no offset", stamp="{day} {hour}:00:00"),
     Reading("times with milliseconds", stamp="{day}T{hour}:00:00.000+01:00"),
+    Reading("times without seconds", stamp="{day}T{hour}:00+01:00"),
+    Reading("offsets without a colon", stamp="{day}T{hour}:00:00+0100"),
     Reading("gzip, charset", gzip=True, content_type="application/json; charset=utf-8"),
     Reading("no content type", content_type=None),
     Reading("text/plain", content_type="text/plain"),
     Reading("period given by length only", length_only=True),
+    Reading("a day more than asked (length counted after the start)", extra_days=1),
+    Reading("a month more than asked", extra_days=31),
     Reading("timeouts as 504", max_days=2),
     Reading("timeouts as 503", max_days=2, timeout_status=503),
     Reading("timeouts as 408 Request Timeout", max_days=2, timeout_status=408),
+    # A killed worker behind a gateway (502), an application timeout (500), a server that
+    # closes the connection without answering (0)
+    Reading("timeouts as 502", max_days=2, timeout_status=502),
+    Reading("timeouts as 500", max_days=2, timeout_status=500),
+    Reading("timeouts as a closed connection", max_days=2, timeout_status=0),
 ]
 
 
@@ -271,12 +284,16 @@ class DocsApp(VendorApp):
         else:
             end = dt.date.fromisoformat(request.arg("end_date") or start_date)  # inclusive
         if (end - start).days + 1 > self.reading.max_days:
+            if not self.reading.timeout_status:  # the server closes the connection unanswered
+                raise ConnectionAbortedError("over the 25-second budget")
             return Response.json({"message": "timeout"}, self.reading.timeout_status)
+        end += dt.timedelta(days=self.reading.extra_days)
         levels = (request.arg("levels") or request.arg("level") or "plan").split(",")
         rows = schedule_rows(start, end, levels, self.reading.stamp) if unit_id == "1001" else []
         return self.answer("schedules", rows)
 
     def answer(self, key: str, rows: list[dict[str, Any]]) -> Response:
+        rows = [] if self.reading.empty else rows
         if not rows and self.reading.no_data[0] == 404:
             return Response.json(self.reading.no_data[1], 404)
         values = self.reading.values(rows)
@@ -315,9 +332,13 @@ def config_for(server: SandboxServer, **overrides: Any) -> dict[str, Any]:
     }
 
 
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
 def moment(value: str) -> dt.datetime:
-    """An ISO 8601 timestamp as the tap must write it: with its ``T``."""
-    assert value[10] == "T", value
+    """A timestamp as the tap must write it: RFC 3339 (JSON Schema's ``date-time``), seconds
+    and a ``+HH:MM`` offset included; without an offset only when the server sent none."""
+    assert RFC3339.fullmatch(value), value
     return dt.datetime.fromisoformat(value)
 
 
@@ -371,6 +392,36 @@ def test_every_stream_is_read_exactly(serve: Callable[..., SandboxServer], readi
     assert [e.status for e in windows if e.status != 200] == (
         [reading.timeout_status] if reading.max_days < 4 else []
     )
+
+
+def test_an_empty_tenant_yields_nothing_and_no_error(serve: Callable[..., SandboxServer]) -> None:
+    """A new tenant: every collection an empty list (not a 404, which fails a collection)."""
+    reading = Reading("a new tenant", empty=True, literal_employees=False, no_data=(200, None))
+    server = serve(DocsApp(reading=reading))
+    result = run_sync(TapInjixo, config_for(server))
+    assert result.streams() == set()
+    assert "partitions" not in result.state["bookmarks"]["schedules"]
+    assert sorted(e.path for e in server.log) == [
+        "/v1/activities",
+        "/v1/contracts",
+        "/v1/employees",
+        "/v1/planning_units",
+    ]
+
+
+def test_a_429_without_retry_after_is_retried_as_it_is(serve: Callable[..., SandboxServer]) -> None:
+    """Throttling is not a timeout: the window is asked again whole, after a backoff."""
+    server = serve(DocsApp())
+    server.inject("status", r"/schedule/2020-01-05$", status=429, body={"message": "Too Many Requests"})
+    result = run_sync(TapInjixo, config_for(server))
+    assert len(result.records("schedules")) == 17
+    windows = [(e.path[-10:], e.arg("end_date"), e.status) for e in server.log if "/schedule/" in e.path]
+    assert windows == [
+        ("2020-01-01", "2020-01-04", 200),
+        ("2020-01-05", "2020-01-08", 429),
+        ("2020-01-05", "2020-01-08", 200),
+        ("2020-01-09", "2020-01-10", 200),
+    ]
 
 
 @pytest.mark.parametrize("suffix", ["/", "/v1", "/v1/"])
