@@ -286,10 +286,12 @@ class CrewmojoStream(VendorRESTStream):
             if name not in kept_names and name not in extra and name != ROW_FIELD
         }
         # A JSON object cannot carry a repeated heading twice, so its second column is null by
-        # design; any other discovered column missing from JSON rows means their keys are not
-        # the CSV headings (the assumed shape), and every row would be silently altered.
+        # design, and a row may leave out its empty values' keys (Go's omitempty, say).
+        # But JSON keys that are not the CSV headings (the assumed shape) while discovered
+        # columns are missing mean every row would be silently altered.
         unexplained = [n for n in missing if properties[n].get("title") not in report.headings]
-        if report.headings and unexplained and (not kept_names or report.is_text is False):
+        foreign = any(name not in self.schema["properties"] for name in names)
+        if report.headings and unexplained and (not kept_names or (report.is_text is False and foreign)):
             raise ReportError(
                 f"{self.name}: report {self.report_id} lacks the discovered columns "
                 f"{', '.join(unexplained)} (it has: {', '.join(report.headings)})"

@@ -4,11 +4,11 @@ Deliberately not sandbox/crewmojo.py: this one serves the download page's litera
 (the three-row CSV, the jobId answer, the error bodies, ``Content-Type: text/csv`` with no
 charset) and the other readings of that page a different author could plausibly choose: CRLF
 lines and a BOM, gzip, JSON keyed by the headings with the CSV's text or with typed values,
-wrapped or beside ``"success"``, jobs whose "not ready" is the jobId again or a 202, an empty
-window as a heading row or as no body at all, a token answer with or without ``expires_in``, a
-token endpoint reading forms only, a download redirected to another host, every error sent
-with status 200 and only the body's ``httpErrorCode`` telling it, settings from the environment
-as the SDK documents them, a date-time ``start_date``.
+wrapped or beside ``"success"``, leaving out empty values' keys, jobs whose "not ready" is the
+jobId again or a 202, an empty window as a heading row or as no body at all, a token answer with
+or without ``expires_in``, a token endpoint reading forms only, a download redirected to another
+host, every error sent with status 200 and only the body's ``httpErrorCode`` telling it,
+settings from the environment as the SDK documents them, a date-time ``start_date``.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ class Reading:
     json_values: str = "text"  # text: the CSV's strings | typed: numbers, booleans, nulls
     json_wrapper: str | None = None  # "data": {"data": [...]} | "success": {"success", "data"}
     json_keys: str = "headings"  # headings: keyed like the CSV | camel: keys of its own (lastAccess)
+    json_sparse: bool = False  # a row leaves out its empty values' keys (Go's omitempty, say)
     job_polls: int = 0  # >0: the request answers a job; the report comes on this poll
     not_ready: str = "jobId"  # "jobId" again, or "202" with no body
     job_status: int = 200
@@ -214,7 +215,10 @@ class DocApp(VendorApp):
         if self.reading.json_keys == "camel":
             words = (re.findall(r"[a-z0-9]+", h.lower()) for h in headings)
             headings = ["".join(w.capitalize() for w in parts) for parts in words]
-        payload: Any = [{h: convert(v) for h, v in zip(headings, row, strict=True)} for row in rows]
+        payload: Any = [
+            {h: convert(v) for h, v in zip(headings, row, strict=True) if v or not self.reading.json_sparse}
+            for row in rows
+        ]
         if self.reading.json_wrapper == "data":
             payload = {"data": payload}
         elif self.reading.json_wrapper == "success":
@@ -330,8 +334,10 @@ def test_the_literal_csv_and_its_variants(serve: Any, reading: Reading) -> None:
         Reading(json_values="typed", json_wrapper="data"),
         Reading(json_wrapper="success"),
         Reading(accented_row=True, json_values="typed"),
+        Reading(json_sparse=True),
+        Reading(json_sparse=True, json_values="typed", json_wrapper="data"),
     ],
-    ids=["text", "typed", "typed-wrapped", "beside-success", "accented"],
+    ids=["text", "typed", "typed-wrapped", "beside-success", "accented", "sparse", "sparse-typed-wrapped"],
 )
 def test_json_reports_yield_the_csv_records(serve: Any, reading: Reading) -> None:
     server, app = serve(reading)
