@@ -42,8 +42,10 @@ class HeiaHeiaAuthenticator(VendorOAuthAuthenticator):
     token_path = "/oauth/token"  # noqa: S105 (a path, not a secret)
     default_lifetime = 14 * 24 * 3600.0  # seconds; the guide: "valid for two weeks"
     # The guide's JSON body first; the OpenAPI file reads the parameters from the query or a
-    # (form) body, and a server that ignores JSON bodies answers missing_param: send a form once.
+    # (form) body, and a server that ignores JSON bodies answers missing_param (400), or, like
+    # Doorkeeper missing the client credentials, invalid_client (401): send a form once.
     encodings = ("json", "form")
+    fallback_statuses = frozenset({400, 401, 415})
 
     def __init__(self, config: t.Mapping[str, t.Any], api_url: str, logger: logging.Logger) -> None:
         super().__init__(api_url, str(config["client_id"]), str(config["client_secret"]), logger=logger)

@@ -207,7 +207,8 @@ class HeiaHeiaStream(VendorRESTStream):
         message = super().response_error_message(response)
         if response.status_code == 401:
             message += (
-                " (also with a freshly issued access token): check client_id, client_secret "
+                " (also with a freshly issued access token, sent as an Authorization: Bearer "
+                "header, never as access_token=): check client_id, client_secret "
                 "and the grant settings (email/magic_token or username/password)"
             )
         return message

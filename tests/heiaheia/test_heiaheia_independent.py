@@ -19,6 +19,7 @@ from taputil import run_cli, run_sync
 
 from sandbox.core import Request, Response, SandboxServer, VendorApp
 from tap_heiaheia.client import HeiaHeiaStream
+from tap_heiaheia.streams import ORGANISATIONS_PATH
 from tap_heiaheia.tap import TapHeiaHeia
 
 from . import freeze_today
@@ -178,6 +179,8 @@ VARIANTS: dict[str, set[str]] = {
     "exploded arrays": {"exploded_arrays"},
     # token parameters read from a form body only; a Doorkeeper-like expires_in
     "form token, expires_in": {"form_token", "expires_in"},
+    # form only, and a JSON body's missing client credentials refused as Doorkeeper does (401)
+    "form token, 401 invalid_client": {"form_token", "invalid_client_401"},
     # per_page=1: pages exactly full, then an empty one (the literal total of 500 stays)
     "exactly full pages": {"flat_stats", "per_page_1"},
     "gzip": {"gzip", "flat_stats"},
@@ -213,6 +216,8 @@ class GuideApp(VendorApp):
         return Response.json({"error": code, "error_description": message}, status)
 
     def is_authorized(self, request: Request) -> bool:
+        if "query_token_only" in self.flags:  # the guide's examples, read as the only way
+            return request.arg("access_token") == TOKEN
         return TOKEN in (request.bearer_token, request.arg("access_token"))
 
     def answer(self, body: Any) -> Response:
@@ -239,6 +244,8 @@ class GuideApp(VendorApp):
             params = request.params()
         else:
             params = request.form() if "form_token" in self.flags else request.json()
+        if "invalid_client_401" in self.flags and not params.get("client_id"):
+            return self.error(401, "invalid_client", "Client authentication failed")
         if not isinstance(params, dict) or not params.get("grant_type"):
             return self.error(400, "missing_param", "grant_type")
         if (params.get("client_secret"), params.get("magic_token")) != (SECRET, MAGIC):
@@ -524,6 +531,28 @@ def test_rate_limited_without_retry_after_and_a_slow_first_byte(
     assert [s["organisation_id"] for s in result.records("organisation_stats")] == [123, 1234]
     assert len(result.records("survey_report_data")) == 2
     assert [e.status for e in api.requests_to(r"/123/stats$")] == [429, 200]
+
+
+def test_a_server_reading_the_token_only_from_the_query_fails_naming_the_header(
+    servers: tuple[SandboxServer, SandboxServer],
+) -> None:
+    """Not supported: the token never goes into URLs (the OpenAPI file documents the header).
+    The run fails after one renewal, saying how the token was sent, and never leaks it."""
+    api, _ = servers
+    assert isinstance(api.app, GuideApp)
+    api.app.flags = {"query_token_only"}
+    with pytest.raises(
+        Exception, match=r"organisations: GET \S+ answered 401.*Authorization: Bearer"
+    ) as failure:
+        run_sync(TapHeiaHeia, config_for(api))
+    assert TOKEN not in str(failure.value)
+    assert [e.path for e in api.log] == [
+        "/oauth/token",
+        ORGANISATIONS_PATH,
+        "/oauth/token",
+        ORGANISATIONS_PATH,
+    ]
+    assert all("access_token" not in e.query for e in api.log)
 
 
 def test_unavailable_without_a_json_body_is_retried(servers: tuple[SandboxServer, SandboxServer]) -> None:
