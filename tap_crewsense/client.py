@@ -290,8 +290,9 @@ def as_list(value: t.Any) -> list[t.Any] | None:
 
 
 class NextLinkPaginator(BaseAPIPaginator["str | None"]):
-    """Follows next links until null; an empty page with a next link (a month without time
-    off) does not end the pagination."""
+    """Follows next links until null. An empty page ends the pagination too, except where
+    pages are months (a month without time off), so a server that always sends a next link
+    cannot keep the run paging forever."""
 
     def __init__(self, stream: CrewsenseStream) -> None:
         super().__init__(None)
@@ -301,7 +302,7 @@ class NextLinkPaginator(BaseAPIPaginator["str | None"]):
         return self._stream.next_page_url(response)
 
     def continue_if_empty(self, response: requests.Response) -> bool:
-        return True
+        return self._stream.pages_are_periods
 
 
 class CrewsenseStream(VendorRESTStream):
@@ -311,6 +312,9 @@ class CrewsenseStream(VendorRESTStream):
     #: whether the answer's next links paginate this endpoint (not /schedule: its next link
     #: is the following period, not the rest of the one asked for)
     follow_next_links = True
+    #: whether a page covers a period (time_offs: a month) rather than a slice of the results,
+    #: so an empty page is not the end
+    pages_are_periods = False
     _tap: TapCrewsense
 
     def __init__(self, tap: TapCrewsense) -> None:

@@ -231,6 +231,7 @@ class TimeOffsStream(DateWindowStream):
 
     name = "time_offs"
     path = "/v1/time_offs"
+    pages_are_periods = True
     primary_keys = ("id", "start")
     schema = schemas.TIME_OFFS
 

@@ -634,9 +634,8 @@ class DocsApp(VendorApp):
             if self.options.get("offset_only")
             else {"start": request.arg("start"), "end": request.arg("end")}
         )
-        following = (
-            self.link("/v1/callbacks", **query, offset=offset + size) if offset + size < len(rows) else None
-        )
+        more = offset + size < len(rows) or self.options.get("endless_links")
+        following = self.link("/v1/callbacks", **query, offset=offset + size) if more else None
         return self.send(
             {"data": rows[offset : offset + size], "pagination": {"prev": None, "next": following}}
         )
@@ -987,6 +986,14 @@ def test_callback_pages_stay_in_the_requested_period(
         (123457, "2016-11-20T08:00:00-07:00"),
     ]
     assert result.records("callbacks")[0]["deadline"] == "2016-11-05T10:00:00-07:00"
+
+
+def test_an_empty_page_ends_paging_even_with_a_next_link(serve: Callable[..., SandboxServer]) -> None:
+    """A server that links to a next page after the last one must not keep the run paging."""
+    server = serve(DocsApp(callbacks=[CALLBACK, CALLBACK_LATER], endless_links=True))
+    result = sync(server, "callbacks", first="2016-11-01", last="2016-11-30")
+    assert [r["id"] for r in result.records("callbacks")] == [123456, 123457]
+    assert len(server.requests_to("/v1/callbacks")) == 2  # the full page, then the empty one
 
 
 @pytest.mark.parametrize("place", [None, "pagination", "metadata", "links"])
