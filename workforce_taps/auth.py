@@ -157,7 +157,10 @@ class VendorOAuthAuthenticator(OAuthAuthenticator):
         body = json_object(response)
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
-            raise FatalAPIError(f"{self.name}: POST {self.token_path} answered 200 without an access_token")
+            # Some servers put their error in a 200 body; say what it says.
+            detail = self.vendor_error_text(response)
+            message = f"{self.name}: POST {self.token_path} answered 200 without an access_token"
+            raise FatalAPIError(f"{message}: {detail}" if detail else message)
         lifetime = self.lifetime(body, sent_at)
         self.access_token = token
         self.expires_at = sent_at + lifetime
