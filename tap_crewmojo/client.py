@@ -240,6 +240,11 @@ class CrewmojoStream(VendorRESTStream):
         # An empty body is read as a report without rows (a server may send nothing for a
         # window that holds no data); discovery, which needs the heading row, fails on it.
         headings = next(reader, [])
+        if headings and headings[0].lstrip().startswith(("{", "[")):
+            # JSON (a job answer, say) labelled as something else: never read it as a report
+            response.close()
+            ctype = response.headers.get("Content-Type", "no Content-Type")
+            raise ReportError(self._unexpected(response, f"JSON labelled {ctype!r}"))
         rows = filter(None, reader)  # a blank line is no row
         return ReportBody(headings, rows, response.close, is_text=True)
 

@@ -182,7 +182,10 @@ class ReportStream(CrewmojoStream):
     # --- discovery ----------------------------------------------------------------------
     def discover_schema(self, overrides: dict[str, str]) -> dict[str, t.Any]:
         """Properties from the report's heading row; types from a sample of its rows."""
-        window = (_date(self.config.get("start_date")), _date(self.config.get("end_date")))
+        start, end = _date(self.config.get("start_date")), _date(self.config.get("end_date"))
+        if self.period != "none" and start and end:
+            end = max(start, min(end, today()))  # as the windows do: nothing after today is asked
+        window = (start, end)
         # Always sampled as CSV: it carries repeated headings and can be closed early.
         headings, sample = self.sample(self.request_body(window, "csv"), SAMPLE_ROWS)
         names = property_names(headings, reserved=REPORT_FIELDS)

@@ -61,6 +61,7 @@ class TapHeiaHeia(Tap):
     """Organisations, usage snapshots, energy levels and survey reports from HeiaHeia."""
 
     name = "tap-heiaheia"
+    package_name = "workforce-taps"  # the distribution that carries the tap, for --version
     message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(

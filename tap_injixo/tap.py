@@ -31,6 +31,7 @@ class TapInjixo(Tap):
     """Employees, activities, contracts, planning units and schedules from injixo."""
 
     name = "tap-injixo"
+    package_name = "workforce-taps"  # the distribution that carries the tap, for --version
     message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(

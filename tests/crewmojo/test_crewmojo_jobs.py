@@ -123,3 +123,13 @@ def test_a_200_carrying_a_server_error_code_is_retried(start_sandbox: StartSandb
     result = run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))
     assert len(result.records("oneonone_summary")) == 60
     assert posts(server) == 3  # the sample's request retried once, then the sync
+
+
+def test_json_labelled_as_another_type_fails_rather_than_being_read_as_csv(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewmojo")
+    job = {"success": "true", "jobId": "cab1790ced8c44e47f7c5d087f19bb66"}
+    server.inject("status", DOWNLOAD_PATH, status=200, body=job, headers={"Content-Type": "text/html"})
+    with pytest.raises(ReportError, match=r"answered 200 with JSON labelled 'text/html'"):
+        run_sync(TapCrewmojo, config_for(server, **FAST_JOBS))

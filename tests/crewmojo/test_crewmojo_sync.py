@@ -232,3 +232,14 @@ def test_a_form_only_token_endpoint_and_a_v1_api_url(start_sandbox: StartSandbox
     result = run_sync(TapCrewmojo, config_for(server, api_url=f"{server.url}/v1/"))
     assert len(result.records("oneonone_summary")) == 60
     assert [e.status for e in server.requests_to(TOKEN_PATH)] == [400, 200]  # JSON, then form
+
+
+def test_no_request_asks_past_today_with_a_window(start_sandbox: StartSandbox) -> None:
+    """Discovery's sample is capped at today like the windows, for servers refusing future dates."""
+    server = start_sandbox("crewmojo")
+    config = config_for(server, start_date="2024-01-01", end_date="2099-12-31", window="month")
+    run_sync(TapCrewmojo, config)
+    today = int(dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d"))
+    asked = requested_windows(server, "oneonone.summary")
+    assert asked
+    assert max(end for _, end in asked) <= today
