@@ -20,7 +20,6 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-import msgspec
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams.rest import HTTPRequest
@@ -320,10 +319,6 @@ class CrewsenseStream(VendorRESTStream):
     def __init__(self, tap: TapCrewsense) -> None:
         super().__init__(tap=tap)
         self._decoded: tuple[requests.Response | None, t.Any] = (None, None)
-        #: keys emitted in this run → (the last day the record can come back, the hashes of
-        #: the contents emitted under the key); exact repeats are dropped
-        self._seen: dict[tuple[t.Any, ...], tuple[str | None, set[int]]] = {}
-        self.repeats = 0
         self.normalise = Normaliser(self.name, self.schema, tap.timestamps, self.logger.warning)
 
     @property
@@ -333,10 +328,6 @@ class CrewsenseStream(VendorRESTStream):
     @property
     def url_base(self) -> str:
         return self._tap.api_url
-
-    @property
-    def requests_session(self) -> requests.Session:
-        return self._tap.http_session
 
     @property
     def http_headers(self) -> dict[str, str]:
@@ -406,25 +397,9 @@ class CrewsenseStream(VendorRESTStream):
 
     # --- records ----------------------------------------------------------------------
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
-        """Normalise; drop a record already emitted in this run (time off segments and
-        callbacks that straddle two windows or month pages come back in both)."""
+        """Normalise; a record without its primary key fails the run."""
         record = self.normalise(row)
-        key = tuple(map(record.get, self.primary_keys))
-        if None in key:
-            missing = self.primary_keys[key.index(None)]
-            raise NormalisationError(f"{self.name}: a record has no '{missing}' (primary key)")
-        content = hash(msgspec.json.encode(record))
-        contents = self._seen.setdefault(key, (self.last_relevant_day(record), set()))[1]
-        if content in contents:
-            self.repeats += 1
-            return None
-        if contents:
-            # Not a repeat: another record with the same key (or one changed between two
-            # requests). Emitted, never dropped; a key-based loader keeps the last one.
-            self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
-        contents.add(content)
+        for name in self.primary_keys:
+            if record.get(name) is None:
+                raise NormalisationError(f"{self.name}: a record has no '{name}' (primary key)")
         return record
-
-    def last_relevant_day(self, record: dict[str, t.Any]) -> str | None:
-        """The last local day on which the record can still be answered (None: any time)."""
-        return None

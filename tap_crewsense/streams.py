@@ -6,6 +6,8 @@ import typing as t
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
+import msgspec
+
 from tap_crewsense import schemas
 from tap_crewsense.client import CrewsenseStream, as_list
 from workforce_taps.http import VendorAPIError
@@ -179,6 +181,10 @@ class DateWindowStream(BookmarkedStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.window: tuple[date, date] | None = None
+        #: keys emitted in this run → (the last day the record can come back, the hashes of
+        #: the contents emitted under the key); exact repeats are dropped
+        self._seen: dict[tuple[t.Any, ...], tuple[str | None, set[int]]] = {}
+        self.repeats = 0
 
     def windows(self) -> Iterator[tuple[date, date]]:
         settings = self._tap.settings
@@ -213,6 +219,24 @@ class DateWindowStream(BookmarkedStream):
             self.save_bookmark(bookmark)
         if self.repeats:
             self.logger.info("%s: %d repeated records skipped", self.name, self.repeats)
+
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
+        """Drop a record already emitted in this run: time off segments and callbacks that
+        straddle two windows or month pages come back in both."""
+        record = super().post_process(row, context)
+        assert record is not None
+        key = tuple(map(record.get, self.primary_keys))
+        content = hash(msgspec.json.encode(record))
+        contents = self._seen.setdefault(key, (self.last_relevant_day(record), set()))[1]
+        if content in contents:
+            self.repeats += 1
+            return None
+        if contents:
+            # Not a repeat: another record with the same key (or one changed between two
+            # requests). Emitted, never dropped; a key-based loader keeps the last one.
+            self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
+        contents.add(content)
+        return record
 
     def forget_before(self, first: date) -> None:
         """Keys of records that ended before this window cannot come back: free them, so

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -182,16 +181,6 @@ class TapCrewsense(Tap):
     @cached_property
     def user_agent(self) -> str:
         return str(self.config.get("user_agent") or f"{self.name}/{VERSION}")
-
-    @cached_property
-    def http_session(self) -> requests.Session:
-        """One connection pool for every stream. Proxy settings from the environment are
-        resolved once for the API host: requests would otherwise rescan the environment on
-        every request."""
-        session = requests.Session()
-        session.proxies.update(requests.utils.get_environ_proxies(self.api_url))
-        session.trust_env = False
-        return session
 
     @cached_property
     def authenticator(self) -> CrewsenseAuthenticator:

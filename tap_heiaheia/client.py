@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 from datetime import date, datetime, timezone
-from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -178,16 +176,6 @@ class HeiaHeiaStream(VendorRESTStream):
     @property
     def authenticator(self) -> t.Any:
         return self._tap.authenticator
-
-    @cached_property
-    def requests_session(self) -> requests.Session:
-        """Environment settings (proxies, CA bundle) resolved once: requests would look them up
-        on every call (about a millisecond each), and would also read ~/.netrc credentials."""
-        session = requests.Session()
-        session.trust_env = False
-        session.proxies = requests.utils.get_environ_proxies(self.url_base)
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        return session
 
     def _write_state_message(self) -> None:
         """Child streams leave STATE messages to the organisations stream, which writes one
