@@ -172,12 +172,6 @@ class ReportStream(CrewmojoStream):
                 # Completed windows are never fetched again; the last one is, next run.
                 following = windows[number][0] if number < len(windows) else None
                 self._save_bookmark(following or start)
-        # Every record is written by now. The SDK skips a final STATE equal to the last one
-        # (the last window's bookmark usually is), and the buffered writer flushes with STATE
-        # messages, so hand the last records over here rather than at process exit.
-        flush = getattr(self._tap.message_writer, "flush", None)
-        if flush is not None:
-            flush()
 
     # --- discovery ----------------------------------------------------------------------
     def discover_schema(self, overrides: dict[str, str]) -> dict[str, t.Any]:

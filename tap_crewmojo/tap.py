@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import typing as t
 
-from singer_sdk import Stream, Tap
+from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._classproperty import classproperty
@@ -16,7 +16,7 @@ from tap_crewmojo.auth import CrewmojoAuthenticator
 from tap_crewmojo.columns import COLUMN_TYPES, snake_name
 from tap_crewmojo.streams import REPORT_FIELD_SCHEMAS, ReportStream
 from workforce_taps.http import check_api_url
-from workforce_taps.output import BufferedMsgSpecWriter
+from workforce_taps.tap import WorkforceTap
 
 ENVIRONMENTS = {
     "production": "https://api.crewmojo.com",
@@ -24,12 +24,10 @@ ENVIRONMENTS = {
 }
 
 
-class TapCrewmojo(Tap):
+class TapCrewmojo(WorkforceTap):
     """Crewmojo report downloads (oneonone.summary and others) as Singer streams."""
 
     name = "tap-crewmojo"
-    package_name = "workforce-taps"
-    message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -153,18 +151,7 @@ class TapCrewmojo(Tap):
                     config[key] = float(config[key])
         return config
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        try:
-            errors = super()._validate_config(raise_errors=True)
-        except ConfigValidationError as error:
-            errors = list(error.errors)
-        errors = errors or self._setting_errors()
-        if errors and raise_errors:
-            # One line per problem, each naming its setting.
-            raise ConfigValidationError(errors[0], errors=errors)
-        return errors
-
-    def _setting_errors(self) -> list[str]:
+    def setting_errors(self) -> list[str]:
         config = self.config
         errors = []
         try:

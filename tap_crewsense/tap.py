@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
@@ -16,7 +15,7 @@ from tap_crewsense.auth import CrewsenseAuthenticator
 from tap_crewsense.client import Timestamps
 from tap_crewsense.streams import STREAMS
 from workforce_taps.http import check_api_url
-from workforce_taps.output import BufferedMsgSpecWriter
+from workforce_taps.tap import WorkforceTap
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -88,12 +87,10 @@ class Settings:
         return cls(api_url, zone, start_date, end_date, today, _days(config, "lookback_days", 7))
 
 
-class TapCrewsense(Tap):
+class TapCrewsense(WorkforceTap):
     """Singer tap for the Crewsense (Vector Scheduling) API v1."""
 
     name = "tap-crewsense"
-    package_name = "workforce-taps"
-    message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -150,18 +147,12 @@ class TapCrewsense(Tap):
         th.Property("user_agent", th.StringType, description="User-Agent header sent with every request"),
     ).to_dict()
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The JSON schema's checks, then the ones it cannot express; the first failure is
-        reported as one line naming its setting."""
-        errors = super()._validate_config(raise_errors=False)
-        if not errors:
-            try:
-                self.settings  # noqa: B018 - checks every setting
-            except ConfigValidationError as error:
-                errors = [str(error)]
-        if errors and raise_errors:
-            raise ConfigValidationError(errors[0], errors=errors[:1])
-        return errors
+    def setting_errors(self) -> list[str]:
+        try:
+            self.settings  # noqa: B018 - checks every setting
+        except ConfigValidationError as error:
+            return [str(error)]
+        return []
 
     @cached_property
     def settings(self) -> Settings:

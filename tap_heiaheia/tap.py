@@ -7,7 +7,7 @@ from datetime import date
 from functools import cached_property
 
 import msgspec
-from singer_sdk import Stream, Tap
+from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._state import StateWriter
@@ -17,7 +17,7 @@ from singer_sdk.singerlib import StateMessage
 from tap_heiaheia import streams
 from tap_heiaheia.auth import HeiaHeiaAuthenticator
 from workforce_taps.http import check_api_url
-from workforce_taps.output import BufferedMsgSpecWriter
+from workforce_taps.tap import WorkforceTap
 
 DEFAULT_API_URL = "https://api.heiaheia.com"
 SIZE_CLASSES = (20, 50, 10000)
@@ -57,12 +57,10 @@ class EncodedStateWriter(StateWriter):
             self._last_encoded = encoded
 
 
-class TapHeiaHeia(Tap):
+class TapHeiaHeia(WorkforceTap):
     """Organisations, usage snapshots, energy levels and survey reports from HeiaHeia."""
 
     name = "tap-heiaheia"
-    package_name = "workforce-taps"  # the distribution that carries the tap, for --version
-    message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property("client_id", th.StringType, required=True, description="API client id"),
@@ -145,13 +143,7 @@ class TapHeiaHeia(Tap):
         super().__init__(*args, **kwargs)
         self._state_writer = EncodedStateWriter(self.message_writer)
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=raise_errors) or self._setting_errors()
-        if errors and raise_errors:
-            raise ConfigValidationError(errors[0], errors=errors[:1])
-        return errors
-
-    def _setting_errors(self) -> list[str]:
+    def setting_errors(self) -> list[str]:
         """Checks the JSON schema cannot express; each message names its setting."""
         config = self.config
         errors: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from singer_sdk import Stream, Tap
+from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import ConfigValidationError
@@ -14,7 +14,7 @@ from tap_injixo import streams
 from tap_injixo.auth import personal_access_token_authenticator
 from tap_injixo.client import DEFAULT_API_URL, InjixoStream, api_base
 from tap_injixo.schemas import LEVELS
-from workforce_taps.output import BufferedMsgSpecWriter
+from workforce_taps.tap import WorkforceTap
 
 STREAM_TYPES: tuple[type[InjixoStream], ...] = (
     streams.EmployeesStream,
@@ -27,12 +27,10 @@ STREAM_TYPES: tuple[type[InjixoStream], ...] = (
 )
 
 
-class TapInjixo(Tap):
+class TapInjixo(WorkforceTap):
     """Employees, activities, contracts, planning units and schedules from injixo."""
 
     name = "tap-injixo"
-    package_name = "workforce-taps"  # the distribution that carries the tap, for --version
-    message_writer_class = BufferedMsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -110,15 +108,7 @@ class TapInjixo(Tap):
         ),
     ).to_dict()
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=raise_errors)
-        if not errors:
-            errors = self._setting_errors()
-        if errors and raise_errors:
-            raise ConfigValidationError(errors[0], errors=errors)
-        return errors
-
-    def _setting_errors(self) -> list[str]:
+    def setting_errors(self) -> list[str]:
         """Checks the JSON schema cannot express; each message names its setting."""
         config = self.config
         errors: list[str] = []

@@ -1,0 +1,29 @@
+"""The base every tap here shares: its distribution, the buffered writer, one-line setting errors."""
+
+from __future__ import annotations
+
+from singer_sdk import Tap
+from singer_sdk.exceptions import ConfigValidationError
+
+from workforce_taps.output import BufferedMsgSpecWriter
+
+
+class WorkforceTap(Tap):
+    package_name = "workforce-taps"  # the distribution that carries the taps, for --version
+    message_writer_class = BufferedMsgSpecWriter
+
+    def setting_errors(self) -> list[str]:
+        """Checks the JSON schema cannot express; each message names its setting."""
+        return []
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The JSON schema's checks, then :meth:`setting_errors`: one line per bad setting,
+        each naming it (the SDK adds one summary line of its own)."""
+        try:
+            errors = super()._validate_config(raise_errors=True)  # False would log a warning too
+        except ConfigValidationError as error:
+            errors = list(error.errors)
+        errors = errors or self.setting_errors()
+        if errors and raise_errors:
+            raise ConfigValidationError(errors[0], errors=errors)
+        return errors
