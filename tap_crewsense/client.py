@@ -48,6 +48,11 @@ class NormalisationError(Exception):
     """A vendor value that cannot be read as its declared type."""
 
 
+class UnreadableValue(ValueError):
+    """Why a converter refused a value, in words that never repeat the value (errors reach
+    logs, values may be personal data; Python's own conversion errors quote the value)."""
+
+
 def _offset(text: str) -> timezone:
     if text == "Z":
         return timezone.utc
@@ -72,7 +77,7 @@ class Timestamps:
             return None
         match = TIMESTAMP.fullmatch(text)
         if match is None:
-            raise ValueError("not a timestamp")
+            raise UnreadableValue("not a timestamp")
         day, clock, offset = match.groups()
         moment = datetime.fromisoformat(f"{day}T{clock or '00:00:00'}")
         # A local time that does not exist or repeats at a DST change takes the first offset.
@@ -102,7 +107,7 @@ def to_int(value: t.Any) -> int | None:
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    raise ValueError("not an integer")
+    raise UnreadableValue("not an integer")
 
 
 def to_number(value: t.Any) -> int | float | None:
@@ -111,7 +116,7 @@ def to_number(value: t.Any) -> int | float | None:
     if isinstance(value, str):
         text = value.strip()
         return float(text) if text else None
-    raise ValueError("not a number")
+    raise UnreadableValue("not a number")
 
 
 def to_bool(value: t.Any) -> bool | None:
@@ -127,7 +132,7 @@ def to_bool(value: t.Any) -> bool | None:
             return True
         if text in FALSE_TEXT:
             return False
-    raise ValueError("not a boolean")
+    raise UnreadableValue("not a boolean")
 
 
 def to_str(value: t.Any) -> str | None:
@@ -135,7 +140,7 @@ def to_str(value: t.Any) -> str | None:
         return value  # type: ignore[no-any-return]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)  # e.g. an employee_id or zip code sent as a number
-    raise ValueError("not a string")
+    raise UnreadableValue("not a string")
 
 
 def to_date(value: t.Any) -> str | None:
@@ -144,13 +149,13 @@ def to_date(value: t.Any) -> str | None:
     if not isinstance(value, str):
         if value == 0:
             return None
-        raise ValueError("not a date")
+        raise UnreadableValue("not a date")
     text = value.strip()
     if text in NULL_DATES or text.startswith("0000-00-00"):
         return None
     match = MIDNIGHT.fullmatch(text)
     if match is None:
-        raise ValueError("not a date")
+        raise UnreadableValue("not a date")
     return date.fromisoformat(match.group(1)).isoformat()
 
 
@@ -190,7 +195,7 @@ class Normaliser:
             return self.timestamps.to_iso(value)
         if value == 0:
             return None
-        raise ValueError("not a timestamp")
+        raise UnreadableValue("not a timestamp")
 
     def _compile(self, schema: dict[str, t.Any], path: str) -> Converter:
         types = schema.get("type", [])
@@ -209,7 +214,7 @@ class Normaliser:
             if value is None:
                 return None
             if not isinstance(value, list):
-                raise ValueError("not a list")
+                raise UnreadableValue("not a list")
             return [item(element) for element in value]
 
         return convert
@@ -225,7 +230,7 @@ class Normaliser:
             if value is None or value == []:  # PHP renders an empty object as []
                 return None
             if not isinstance(value, dict):
-                raise ValueError("not an object")
+                raise UnreadableValue("not an object")
             result = {}
             for name, field, ready in fields:
                 if name in value:
@@ -237,8 +242,9 @@ class Normaliser:
                         result[name] = field(item)
                     except (ValueError, TypeError) as error:
                         where = f"{path}.{name}" if path else name
+                        reason = error if isinstance(error, UnreadableValue) else "not of its type"
                         raise NormalisationError(
-                            f"{self.stream_name}: field '{where}' cannot be read ({error}; got a "
+                            f"{self.stream_name}: field '{where}' cannot be read ({reason}; got a "
                             f"{type(value[name]).__name__})"
                         ) from None
             if len(value) > len(result):

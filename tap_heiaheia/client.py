@@ -110,7 +110,8 @@ def _convert(
             node[key] = converter(value)
         except (TypeError, ValueError) as error:
             raise NormalisationError(
-                f"{stream}: field {'.'.join(path)} has a value that is not {kind}: {value!r}"
+                # the value's type, not the value: it may be personal data, and errors reach logs
+                f"{stream}: field {'.'.join(path)} has a {type(value).__name__} value that is not {kind}"
             ) from error
 
 

@@ -240,9 +240,8 @@ class UnconvertibleError(ValueError):
     """A value that does not fit its schema type; ``path`` is filled in on the way out."""
 
     def __init__(self, value: t.Any, kind: str, path: str = "") -> None:
-        shown = repr(value)
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        super().__init__(f"field {path!r} has {shown}, which is not {kind}")
+        # The value's type, not the value: it may be personal data, and errors reach logs.
+        super().__init__(f"field {path!r} has a {type(value).__name__} value that is not {kind}")
         self.value, self.kind, self.path = value, kind, path
 
     def under(self, name: str) -> UnconvertibleError:

@@ -291,5 +291,7 @@ def test_a_value_that_cannot_be_normalised_fails_naming_stream_and_field(start_s
     body = {"usage": {"total_membership_count": "many", "app_use_count": 1}}
     server.inject("status", r"/stats$", status=200, body=body)
     config = config_for(server, size_classes=ALL_SIZES)
-    with pytest.raises(ValueError, match=r"organisation_stats: field total_membership_count .*'many'"):
+    expected = r"organisation_stats: field total_membership_count has a str"
+    with pytest.raises(ValueError, match=expected) as raised:
         run_sync(TapHeiaHeia, config)
+    assert "many" not in str(raised.value)  # the value itself (possibly personal data) is not shown
