@@ -41,7 +41,7 @@ def check_api_url(url: str, setting: str = "api_url") -> str:
     """Return ``url`` without a trailing slash, or fail naming the setting."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigValidationError(f"{setting}: {url!r} is not an http(s) URL")
+        raise ConfigValidationError(f"{setting}: not an http(s) URL")  # not echoed: it may hold credentials
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigValidationError(
             f"{setting}: must use https (plain http is allowed only for loopback hosts)"
@@ -204,9 +204,10 @@ class VendorRESTStream(RESTStream[t.Any]):
         try:
             return msgspec.json.decode(response.content)
         except msgspec.DecodeError as error:
+            method = getattr(response.request, "method", None) or "GET"
             path = urlsplit(response.url).path
             raise VendorAPIError(
-                f"{self.name}: GET {path} answered {response.status_code} with a body that is "
+                f"{self.name}: {method} {path} answered {response.status_code} with a body that is "
                 "not JSON",
                 response,
             ) from error
