@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sandbox
 from bench.common import measure_baseline, measure_tap, print_table
-from sandbox.crewmojo import demo_config
+from workforce_taps import sandbox
+from workforce_taps.sandbox.crewmojo import demo_config
 
 REPORT = "oneonone.summary"
 

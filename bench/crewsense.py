@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sandbox
 from bench.common import Measurement, measure_baseline, measure_tap, print_table
-from sandbox.crewsense import demo_config
+from workforce_taps import sandbox
+from workforce_taps.sandbox.crewsense import demo_config
 
 RANGES_DAYS = (60, 180)  # history read, each up to today
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import sandbox
 from bench.common import measure_baseline, measure_tap, print_table
-from sandbox.heiaheia import demo_config
+from workforce_taps import sandbox
+from workforce_taps.sandbox.heiaheia import demo_config
 
 MONTHS_OF_ENERGY_LEVELS = 3
 

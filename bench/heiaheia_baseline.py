@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import requests
 
-from sandbox.heiaheia import demo_config
+from workforce_taps.sandbox.heiaheia import demo_config
 
 PER_PAGE = 500
 

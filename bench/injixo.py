@@ -10,10 +10,10 @@ import os
 import tempfile
 from typing import Any
 
-import sandbox
 from bench.common import BIN, Measurement, measure, measure_baseline, print_table
-from sandbox.injixo import demo_config
 from tap_injixo.tap import TapInjixo
+from workforce_taps import sandbox
+from workforce_taps.sandbox.injixo import demo_config
 
 HISTORY_DAYS = 60
 

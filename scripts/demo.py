@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-import sandbox
+from workforce_taps import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = re.compile(r"METRIC: (\{.*?\})\s*$")

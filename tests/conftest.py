@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-import sandbox
-from sandbox.core import SandboxServer
+from workforce_taps import sandbox
+from workforce_taps.sandbox.core import SandboxServer
 
 
 @pytest.fixture

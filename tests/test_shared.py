@@ -12,10 +12,10 @@ import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from taputil import run_sync
 
-import sandbox
-from sandbox.core import Request, Response, SandboxServer, VendorApp
+from workforce_taps import sandbox
 from workforce_taps.auth import VendorOAuthAuthenticator
 from workforce_taps.http import check_api_url, retry_after_seconds, retry_waits
+from workforce_taps.sandbox.core import Request, Response, SandboxServer, VendorApp
 
 
 class EchoApp(VendorApp):

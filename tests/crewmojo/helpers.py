@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.core import SandboxServer
-from sandbox.crewmojo import CrewmojoApp, demo_config
+from workforce_taps.sandbox.core import SandboxServer
+from workforce_taps.sandbox.crewmojo import CrewmojoApp, demo_config
 
 TOKEN_PATH = r"/v1/oauth/token"
 DOWNLOAD_PATH = r"/v1/integrations/download/"

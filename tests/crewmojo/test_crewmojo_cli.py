@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from taputil import run_cli, run_cli_killed
 
-from sandbox.core import SandboxServer
+from workforce_taps.sandbox.core import SandboxServer
 
 from .helpers import DOWNLOAD_PATH, app_of, config_for, requested_windows
 

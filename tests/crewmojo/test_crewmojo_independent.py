@@ -1,6 +1,6 @@
 """tap-crewmojo against a second Crewmojo simulator written from the vendor's page alone.
 
-Deliberately not sandbox/crewmojo.py: this one serves the download page's literal examples
+Deliberately not workforce_taps/sandbox/crewmojo.py: this one serves the download page's literal examples
 (the three-row CSV, the jobId answer, the error bodies, ``Content-Type: text/csv`` with no
 charset) and the other readings of that page a different author could plausibly choose: CRLF
 lines and a BOM, gzip, JSON keyed by the headings with the CSV's text or with typed values,
@@ -27,8 +27,8 @@ import pytest
 from singer_sdk.exceptions import FatalAPIError
 from taputil import SyncResult, run_cli, run_sync
 
-from sandbox.core import Request, Response, SandboxServer, VendorApp
 from tap_crewmojo.tap import TapCrewmojo
+from workforce_taps.sandbox.core import Request, Response, SandboxServer, VendorApp
 
 # Copied from the "Response" table of crewmojo-report-download-api.md.
 LITERAL_CSV = """\

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from taputil import run_sync
 
-from sandbox.core import SandboxServer
 from tap_crewmojo.client import ReportError
 from tap_crewmojo.tap import TapCrewmojo
+from workforce_taps.sandbox.core import SandboxServer
 
 from .helpers import DOWNLOAD_PATH, app_of, config_for
 

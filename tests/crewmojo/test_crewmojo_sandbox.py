@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import requests
 
-from sandbox.core import SandboxServer
-from sandbox.crewmojo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from workforce_taps.sandbox.core import SandboxServer
+from workforce_taps.sandbox.crewmojo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 StartSandbox = Callable[..., SandboxServer]
 CREDENTIALS = {

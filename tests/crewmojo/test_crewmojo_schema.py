@@ -8,9 +8,9 @@ import pytest
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_sync
 
-from sandbox.core import SandboxServer
 from tap_crewmojo.columns import infer_type, property_names, snake_name
 from tap_crewmojo.tap import TapCrewmojo
+from workforce_taps.sandbox.core import SandboxServer
 
 from .helpers import app_of, config_for
 

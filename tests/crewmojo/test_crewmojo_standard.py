@@ -6,9 +6,9 @@ import atexit
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-import sandbox
-from sandbox.crewmojo import demo_config
 from tap_crewmojo.tap import TapCrewmojo
+from workforce_taps import sandbox
+from workforce_taps.sandbox.crewmojo import demo_config
 
 SERVER = sandbox.start("crewmojo", employees=30)
 atexit.register(SERVER.stop)

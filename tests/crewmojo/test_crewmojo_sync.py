@@ -10,9 +10,9 @@ import pytest
 from singer_sdk.exceptions import FatalAPIError
 from taputil import SyncResult, run_sync
 
-from sandbox.core import SandboxServer
 from tap_crewmojo.streams import calendar_windows
 from tap_crewmojo.tap import TapCrewmojo
+from workforce_taps.sandbox.core import SandboxServer
 
 from .helpers import DOWNLOAD_PATH, TOKEN_PATH, app_of, config_for, requested_windows
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sandbox.core import SandboxServer
-from sandbox.crewsense import CLIENT_SECRET, ORG_TIMEZONE, CrewsenseApp, demo_config
+from workforce_taps.sandbox.core import SandboxServer
+from workforce_taps.sandbox.crewsense import CLIENT_SECRET, ORG_TIMEZONE, CrewsenseApp, demo_config
 
 ZONE = ZoneInfo(ORG_TIMEZONE)
 OFFSET_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}")

@@ -10,8 +10,8 @@ from singer_sdk.exceptions import ConfigValidationError
 from taputil import run_cli
 
 from crewsense import CLIENT_SECRET, app_of, tap_config
-from sandbox.core import SandboxServer
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps.sandbox.core import SandboxServer
 
 StartSandbox = Callable[..., SandboxServer]
 

@@ -1,8 +1,8 @@
 """tap-crewsense against an independent, minimal simulator written from the vendor reference alone.
 
-``DocsApp`` is deliberately not ``sandbox/crewsense.py``: it serves the reference's LITERAL example
-responses (copied from crewsense-api-reference.md; only the two examples that are not valid JSON
-got their missing comma) and, per test, the other readings of the same documents a simulator
+``DocsApp`` is deliberately not ``workforce_taps.sandbox.crewsense``: it serves the reference's
+LITERAL example responses (copied from crewsense-api-reference.md; only the two examples that are
+not valid JSON got their missing comma) and, per test, the other readings of the same documents a simulator
 author could plausibly choose: numbers and ids as strings, MySQL booleans, wrapped lists, gzip,
 a JSON body sent as text/html, next links on the docs' hosts or relative, callbacks links that
 carry only ``offset`` (as in the example), log links in any of the places the docs use, schedule
@@ -25,8 +25,8 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import SyncResult, run_cli, run_sync
 
 from crewsense import catalog_selecting
-from sandbox.core import JSON_TYPE, Request, Response, SandboxServer, VendorApp
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps.sandbox.core import JSON_TYPE, Request, Response, SandboxServer, VendorApp
 
 TOKEN = "DZs3IeaMP5uEAc2I19kJYl8Tbvsmgq9GaPQPaMjN"  # the reference's own example token
 CLIENT_ID, CLIENT_SECRET = "YOUR_CLIENT_ID", "independent-secret-5f2c"

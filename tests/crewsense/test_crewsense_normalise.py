@@ -10,10 +10,10 @@ import pytest
 from taputil import run_sync
 
 from crewsense import app_of, catalog_selecting, tap_config
-from sandbox.core import SandboxServer
 from tap_crewsense import schemas
 from tap_crewsense.client import NormalisationError, Normaliser, Timestamps, find_next_link, to_bool, to_int
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps.sandbox.core import SandboxServer
 
 StartSandbox = Callable[..., SandboxServer]
 DENVER = Timestamps(ZoneInfo("America/Denver"))

@@ -11,8 +11,8 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_sync
 
 from crewsense import app_of, catalog_selecting, tap_config
-from sandbox.core import SandboxServer
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps.sandbox.core import SandboxServer
 
 StartSandbox = Callable[..., SandboxServer]
 

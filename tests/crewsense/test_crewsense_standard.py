@@ -7,9 +7,9 @@ import atexit
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-import sandbox
 from crewsense import tap_config
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps import sandbox
 
 SERVER = sandbox.start("crewsense", seed=2, size="small")
 atexit.register(SERVER.stop)

@@ -11,8 +11,8 @@ from typing import Any
 from taputil import run_cli, run_cli_killed, run_sync
 
 from crewsense import DATED_STREAMS, app_of, keys, org_today, tap_config
-from sandbox.core import SandboxServer
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps.sandbox.core import SandboxServer
 
 StartSandbox = Callable[..., SandboxServer]
 PATHS = {

@@ -10,8 +10,8 @@ import pytest
 from taputil import SyncResult, run_sync
 
 from crewsense import OFFSET_TIMESTAMP, ZONE, app_of, keys, org_today, tap_config
-from sandbox.core import SandboxServer
 from tap_crewsense.tap import TapCrewsense
+from workforce_taps.sandbox.core import SandboxServer
 
 StartSandbox = Callable[..., SandboxServer]
 
@@ -31,7 +31,7 @@ def ref(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @pytest.fixture(scope="module")
 def synced() -> Any:
-    import sandbox
+    from workforce_taps import sandbox
 
     server = sandbox.start("crewsense", seed=3, size="small")
     config = tap_config(server)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from sandbox import heiaheia
-from sandbox.core import SandboxServer
 from tap_heiaheia import client
 from tap_heiaheia.tap import TapHeiaHeia
+from workforce_taps.sandbox import heiaheia
+from workforce_taps.sandbox.core import SandboxServer
 
 ALL_SIZES = [20, 50, 10000]
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from taputil import run_cli, run_sync
 
-from sandbox.core import SandboxServer
 from tap_heiaheia.client import HeiaHeiaStream
 from tap_heiaheia.tap import TapHeiaHeia
+from workforce_taps.sandbox.core import SandboxServer
 
 from . import ALL_SIZES, app_of, assert_polite, config_for, freeze_today, only_streams
 

@@ -1,7 +1,7 @@
 """tap-heiaheia against a second, deliberately different simulator: the vendor guide's LITERAL
 example answers (copied from heiaheia-admin-api-reports.md, ``// …`` placeholders emptied) and
 the readings of the guide and the OpenAPI file another author could plausibly have chosen.
-Written apart from sandbox/heiaheia.py so that the tap is not checked only against its own
+Written apart from workforce_taps/sandbox/heiaheia.py so that the tap is not checked only against its own
 author's reading."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import jsonschema
 import pytest
 from taputil import run_cli, run_sync
 
-from sandbox.core import Request, Response, SandboxServer, VendorApp
 from tap_heiaheia.client import HeiaHeiaStream
 from tap_heiaheia.streams import ORGANISATIONS_PATH
 from tap_heiaheia.tap import TapHeiaHeia
+from workforce_taps.sandbox.core import Request, Response, SandboxServer, VendorApp
 
 from . import freeze_today
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from taputil import SyncResult, run_cli_killed, run_sync
 
-from sandbox.core import SandboxServer
 from tap_heiaheia.tap import TapHeiaHeia
+from workforce_taps.sandbox.core import SandboxServer
 
 from . import app_of, assert_polite, config_for, energy_requests, full_data_requests
 

@@ -6,8 +6,8 @@ import atexit
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-import sandbox
 from tap_heiaheia.tap import TapHeiaHeia
+from workforce_taps import sandbox
 
 from . import ALL_SIZES, config_for
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from taputil import run_sync
 
-from sandbox.core import SandboxServer
 from tap_heiaheia.tap import TapHeiaHeia
+from workforce_taps.sandbox.core import SandboxServer
 
 from . import (
     ALL_SIZES,

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.core import SandboxServer
-from sandbox.injixo import InjixoApp, demo_config
+from workforce_taps.sandbox.core import SandboxServer
+from workforce_taps.sandbox.injixo import InjixoApp, demo_config
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 

@@ -12,11 +12,11 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_cli, run_sync
 
 from injixo import app_of, days_ago, injixo_config, start_injixo
-from sandbox.core import SandboxServer
 from tap_injixo import schemas
 from tap_injixo.client import InvalidValueError, record_normaliser, typed_page_decoder
 from tap_injixo.schemas import LEVELS
 from tap_injixo.tap import TapInjixo
+from workforce_taps.sandbox.core import SandboxServer
 
 TOKEN_MESSAGE = r"401 \(Invalid token\): the api_token is invalid or revoked and must be renewed"
 

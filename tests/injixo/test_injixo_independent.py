@@ -1,6 +1,6 @@
 """tap-injixo against an independent, minimal simulator written from the vendor guide alone.
 
-Nothing here comes from ``sandbox/injixo.py``: the simulator serves the guide's literal
+Nothing here comes from ``workforce_taps/sandbox/injixo.py``: the simulator serves the guide's literal
 examples (the curl token, employee 1001 "Max Mustermann" exactly as printed, the 401 and
 404 bodies) and other plausible readings of the same document (IDs, numbers and booleans
 as strings, missing keys, other timestamp spellings, a bare list, gzip, other content
@@ -22,8 +22,8 @@ import pytest
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from taputil import run_cli, run_sync
 
-from sandbox.core import Request, Response, SandboxServer, VendorApp
 from tap_injixo.tap import TapInjixo
+from workforce_taps.sandbox.core import Request, Response, SandboxServer, VendorApp
 
 DOC_TOKEN = "MmU5OTM4MTAzMWfakeVjYWU4NjViOGRhZWU3ZTU2NTc="  # the guide's curl example
 # The guide's example answer to GET /v1/employees, byte for byte.

@@ -6,9 +6,9 @@ import atexit
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-import sandbox
 from injixo import injixo_config
 from tap_injixo.tap import TapInjixo
+from workforce_taps import sandbox
 
 # The test class needs its config at collection time, so the tenant starts at import.
 SERVER = sandbox.start("injixo", over_budget_delay=0.01)

@@ -12,8 +12,8 @@ from singer_sdk.streams.rest import PageContext
 from taputil import run_sync
 
 from injixo import TODAY, app_of, injixo_config, start_injixo
-from sandbox.core import Request, Response, SandboxServer
 from tap_injixo.tap import TapInjixo
+from workforce_taps.sandbox.core import Request, Response, SandboxServer
 
 SCHEDULE_KEY = ("planning_unit_id", "employee_id", "booking_date", "level")
 

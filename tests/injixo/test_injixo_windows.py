@@ -12,8 +12,8 @@ from singer_sdk.exceptions import RetriableAPIError
 from taputil import run_cli, run_cli_killed, run_sync
 
 from injixo import TODAY, app_of, days_ago, injixo_config, start_injixo
-from sandbox.core import LogEntry, SandboxServer
 from tap_injixo.tap import TapInjixo
+from workforce_taps.sandbox.core import LogEntry, SandboxServer
 
 BIG_UNIT = 1200  # the small tenant's largest team: its 7-day windows cost the most
 

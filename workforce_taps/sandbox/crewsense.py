@@ -25,7 +25,7 @@ from typing import Any, overload
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sandbox.core import Request, Response, VendorApp
+from workforce_taps.sandbox.core import Request, Response, VendorApp
 
 EPOCH = date(2000, 1, 1)  # day indexes (and so IDs) do not depend on today's date
 LINK_HOST = "http://api.crewsense.local"  # the host the vendor's own examples link to
@@ -135,7 +135,7 @@ class Tenant:
         rng = _rng(seed, 1)
         self.users = [self._user(rng, n) for n in range(size.users)]
         self.platoons = [self.users[p :: len(PLATOONS)] for p in range(len(PLATOONS))]
-        self.qualifiers = [
+        self.qualifiers: list[dict[str, Any]] = [
             {
                 "id": 7 + q,
                 "name": f"Qualifier {q + 1}",

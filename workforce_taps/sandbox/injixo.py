@@ -31,7 +31,7 @@ from typing import Any
 
 import msgspec
 
-from sandbox.core import Request, Response, VendorApp
+from workforce_taps.sandbox.core import Request, Response, VendorApp
 
 LEVELS = (
     "plan",

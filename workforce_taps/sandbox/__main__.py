@@ -1,4 +1,4 @@
-"""``python -m sandbox <vendor> --port N [--seed S] [--size small|large] [--option k=v ...]``."""
+"""``python -m workforce_taps.sandbox VENDOR --port N [--seed S] [--size small|large] [--option k=v]``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import signal
 import sys
 import threading
 
-from sandbox import VENDORS, start
+from workforce_taps.sandbox import VENDORS, start
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m workforce_taps.sandbox", description=__doc__)
     parser.add_argument("vendor", choices=VENDORS)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)

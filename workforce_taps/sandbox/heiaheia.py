@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.core import Request, Response, VendorApp
+from workforce_taps.sandbox.core import Request, Response, VendorApp
 
 SIZE_CLASSES = (20, 50, 10000)
 ORGANISATION_COUNTS = {"small": 640, "large": 2000}
@@ -381,7 +381,7 @@ class HeiaHeiaApp(VendorApp):
             return org
         with self.lock:  # live counters: every call sees a little more use
             org.app_use_count += 3
-        usage = {
+        usage: dict[str, Any] = {
             "total_membership_count": org.total_membership_count,
             "hh_core_total_membership_count": org.hh_core_total_membership_count,
             "hh_core_accepted_membership_count": org.hh_core_accepted_membership_count,

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.core import JSON_TYPE, Request, Response, VendorApp
+from workforce_taps.sandbox.core import JSON_TYPE, Request, Response, VendorApp
 
 CSV_TYPE = "text/csv; charset=utf-8"
 DEMO_CLIENT_ID = "crewmojo-demo-client"

@@ -1,6 +1,6 @@
 """Simulators of the four vendor APIs, served over real HTTP on loopback.
 
-``python -m sandbox <vendor> --port N [--seed S --size small|large]``, or from Python::
+``python -m workforce_taps.sandbox <vendor> --port N [--seed S --size small|large]``, or from Python::
 
     with start("crewsense", seed=1, size="small") as server:
         server.url  # http://127.0.0.1:<port>
@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sandbox.core import SandboxServer, VendorApp
+from workforce_taps.sandbox.core import SandboxServer, VendorApp
 
 VENDORS = ("crewsense", "crewmojo", "injixo", "heiaheia")
 
@@ -19,7 +19,7 @@ VENDORS = ("crewsense", "crewmojo", "injixo", "heiaheia")
 def create_app(vendor: str, **options: Any) -> VendorApp:
     if vendor not in VENDORS:
         raise ValueError(f"unknown vendor {vendor!r}; choose one of {', '.join(VENDORS)}")
-    module = importlib.import_module(f"sandbox.{vendor}")
+    module = importlib.import_module(f"workforce_taps.sandbox.{vendor}")
     app: VendorApp = module.create_app(**options)
     return app
 
