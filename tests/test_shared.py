@@ -66,6 +66,28 @@ def test_overlapping_requests_are_flagged(server: SandboxServer) -> None:
     assert {entry.path for entry in server.overlapping} == {"/slow", "/items/1"}
 
 
+def test_latency_delays_every_answer_side_by_side_and_the_log_keeps_the_most_in_flight() -> None:
+    app = EchoApp()
+    app.latency = 0.3
+    with SandboxServer(app) as slow:
+        threads = [
+            threading.Thread(target=requests.get, args=(f"{slow.url}/items/{n}",)) for n in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        entries = slow.log
+        assert all(entry.ended - entry.started >= 0.3 for entry in entries)
+        # side by side: all four were answered within one latency of the first start
+        assert max(e.ended for e in entries) - min(e.started for e in entries) < 0.3 * 2
+        assert slow.max_in_flight == 4
+        slow.clear()
+        requests.get(f"{slow.url}/items/1")
+        assert slow.max_in_flight == 1
+    assert sandbox.create_app("crewsense", latency=0.05).latency == 0.05
+
+
 def test_injected_faults_apply_in_order_then_stop(server: SandboxServer) -> None:
     server.inject("status", "/items", status=429, headers={"Retry-After": "3"}, times=1, after=1)
     server.inject("drop", "/items", times=1, after=2)

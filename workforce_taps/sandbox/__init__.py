@@ -1,6 +1,7 @@
 """Simulators of the four vendor APIs, served over real HTTP on loopback.
 
-``python -m workforce_taps.sandbox <vendor> --port N [--seed S --size small|large]``, or from Python::
+``python -m workforce_taps.sandbox VENDOR --port N [--seed S --size small|large --latency SECONDS]``,
+or from Python::
 
     with start("crewsense", seed=1, size="small") as server:
         server.url  # http://127.0.0.1:<port>
@@ -16,11 +17,14 @@ from workforce_taps.sandbox.core import SandboxServer, VendorApp
 VENDORS = ("crewsense", "crewmojo", "injixo", "heiaheia")
 
 
-def create_app(vendor: str, **options: Any) -> VendorApp:
+def create_app(vendor: str, latency: float = 0.0, **options: Any) -> VendorApp:
+    """A vendor's simulated tenant; every answer waits ``latency`` seconds (a real API's
+    round trip), concurrent requests side by side."""
     if vendor not in VENDORS:
         raise ValueError(f"unknown vendor {vendor!r}; choose one of {', '.join(VENDORS)}")
     module = importlib.import_module(f"workforce_taps.sandbox.{vendor}")
     app: VendorApp = module.create_app(**options)
+    app.latency = latency
     return app
 
 

@@ -19,6 +19,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--size", choices=("small", "large"), default="small")
     parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS", help="every answer waits this long"
+    )
+    parser.add_argument(
         "--option",
         action="append",
         default=[],
@@ -33,7 +36,9 @@ def main() -> None:
             options[key] = json.loads(raw)
         except ValueError:
             options[key] = raw
-    server = start(args.vendor, port=args.port, seed=args.seed, size=args.size, **options)
+    server = start(
+        args.vendor, port=args.port, seed=args.seed, size=args.size, latency=args.latency, **options
+    )
     print(f"{args.vendor} sandbox listening on {server.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -123,6 +123,9 @@ class VendorApp:
     def __init__(self) -> None:
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.lock = threading.RLock()
+        #: seconds every answer waits before it is made, as a real API's round trip does;
+        #: concurrent requests wait side by side (set through ``create_app(latency=...)``)
+        self.latency = 0.0
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         """``pattern`` is a path with ``{name}`` placeholders (one segment each)."""
@@ -168,6 +171,8 @@ class SandboxServer:
         self.log: list[LogEntry] = []
         self.faults: list[Fault] = []
         self._in_flight = 0
+        #: the most requests ever in flight at once (since the start or the last :meth:`clear`)
+        self.max_in_flight = 0
         self._state_lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
@@ -206,6 +211,7 @@ class SandboxServer:
         with self._state_lock:
             self.log.clear()
             self.faults.clear()
+            self.max_in_flight = self._in_flight
 
     def requests_to(self, pattern: str) -> list[LogEntry]:
         return [e for e in self.log if re.search(pattern, e.path)]
@@ -267,6 +273,7 @@ class SandboxServer:
                             if other.ended == 0.0:
                                 other.overlapped = True
                     server._in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server._in_flight)
                     server.log.append(entry)
                 # The request stops being in flight just before its last bytes go out: once
                 # the client has them it may send the next request at once, and that must
@@ -289,6 +296,8 @@ class SandboxServer:
                     finish()
 
             def _respond(self, request: Request) -> Response | None:
+                if server.app.latency:
+                    time.sleep(server.app.latency)
                 fault = server._take_fault(request.path)
                 if fault is not None:
                     if fault.delay:
