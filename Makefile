@@ -7,9 +7,15 @@ DEV_STAMP := $(VENV)/.dev-installed
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 MELTANO_STAMP := $(MELTANO_VENV)/.installed
+UV := $(MELTANO_VENV)/bin/uv
+# The heavy tools of the scale-out recipe, each in its own venv (tests/scale, make demo-scale):
+POSTGRES_VENV := .venv-postgres
+POSTGRES_STAMP := $(POSTGRES_VENV)/.installed
+DAGSTER_VENV := .venv-dagster
+DAGSTER_STAMP := $(DAGSTER_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: test lint typecheck pytest demo bench readme clean
+.PHONY: test lint typecheck pytest demo demo-scale bench readme clean
 
 $(DEV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +27,24 @@ $(MELTANO_STAMP):
 	$(MELTANO_VENV)/bin/pip install $(PIP_QUIET) 'meltano==4.4.1' 'uv>=0.5'
 	touch $@
 
+# A PostgreSQL server from the package index (pgserver's wheel): no system service.
+$(POSTGRES_STAMP): $(MELTANO_STAMP)
+	$(UV) venv --quiet --clear --python $(PYTHON) $(POSTGRES_VENV)
+	$(UV) pip install --quiet --python $(POSTGRES_VENV)/bin/python 'pgserver==0.1.4'
+	touch $@
+
+$(DAGSTER_STAMP): $(MELTANO_STAMP)
+	$(UV) venv --quiet --clear --python $(PYTHON) $(DAGSTER_VENV)
+	$(UV) pip install --quiet --python $(DAGSTER_VENV)/bin/python 'dagster==1.13.29' 'elt-dagster-meltano==1.0.1'
+	touch $@
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(DEV_STAMP) $(MELTANO_STAMP)
+pytest: $(DEV_STAMP) $(MELTANO_STAMP) $(POSTGRES_STAMP) $(DAGSTER_STAMP)
 	PATH="$(CURDIR)/$(MELTANO_VENV)/bin:$$PATH" $(VENV)/bin/pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest
@@ -35,11 +52,14 @@ test: lint typecheck pytest
 demo: $(DEV_STAMP) $(MELTANO_STAMP)
 	PATH="$(CURDIR)/$(MELTANO_VENV)/bin:$$PATH" $(PY) -m scripts.demo
 
+demo-scale: $(DEV_STAMP) $(MELTANO_STAMP) $(POSTGRES_STAMP) $(DAGSTER_STAMP)
+	PATH="$(CURDIR)/$(MELTANO_VENV)/bin:$$PATH" $(PY) -m scripts.demo_scale
+
 bench: $(DEV_STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano output
+	rm -rf $(VENV) $(MELTANO_VENV) $(POSTGRES_VENV) $(DAGSTER_VENV) .meltano output
 
 readme: $(DEV_STAMP)
 	$(PY) -m scripts.readme

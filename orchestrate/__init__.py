@@ -1,0 +1,1 @@
+"""Dagster code location for the Meltano project (``dagster dev -m orchestrate.definitions``)."""

@@ -1,0 +1,59 @@
+"""What a table loaded by target-postgres must look like, checked from PostgreSQL's catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scripts.scale import METADATA_PREFIX, Postgres, tap_config
+from tap_crewmojo.tap import TapCrewmojo
+from tap_crewsense.tap import TapCrewsense
+from tap_heiaheia.tap import TapHeiaHeia
+from tap_injixo.tap import TapInjixo
+from workforce_taps.sandbox.core import SandboxServer
+from workforce_taps.tap import WorkforceTap
+
+TAPS: dict[str, type[WorkforceTap]] = {
+    "crewsense": TapCrewsense,
+    "crewmojo": TapCrewmojo,
+    "injixo": TapInjixo,
+    "heiaheia": TapHeiaHeia,
+}
+
+
+def postgres_type(schema: dict[str, Any]) -> str:
+    """The PostgreSQL type (``udt_name``) a property of this JSON schema must land as."""
+    kinds = [kind for kind in _as_list(schema.get("type")) if kind != "null"]
+    assert len(kinds) == 1, f"a property of one type only: {schema}"
+    kind = kinds[0]
+    if kind == "array":
+        return "_" + postgres_type(schema["items"])
+    if kind == "string":
+        # target-postgres 0.8.1 has no timestamptz (see test_timestamps_hold_utc)
+        return {"date": "date", "date-time": "timestamp"}.get(schema.get("format", ""), "text")
+    return {"integer": "int8", "number": "numeric", "boolean": "bool", "object": "jsonb"}[kind]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def stream_schemas(server: SandboxServer) -> dict[str, dict[str, Any]]:
+    tap = TAPS[server.app.name](config=tap_config(server), parse_env_config=False)
+    return {entry["tap_stream_id"]: entry for entry in tap.catalog_dict["streams"]}
+
+
+def assert_tables_match_streams(postgres: Postgres, schema: str, server: SandboxServer) -> None:
+    """Each stream's table: its primary key (each value once) and a column of the useful
+    type for each property (dates ``date``, IDs ``int8``, objects ``jsonb`` …)."""
+    types = postgres.column_types(schema)
+    for stream, entry in stream_schemas(server).items():
+        keys = postgres.primary_key(schema, stream)
+        assert sorted(keys) == sorted(entry["key_properties"]), stream
+        assert postgres.duplicate_keys(schema, stream, keys) == 0, stream
+        columns = {
+            column: udt
+            for (table, column), udt in types.items()
+            if table == stream and not column.startswith(METADATA_PREFIX)
+        }
+        wanted = {name: postgres_type(prop) for name, prop in entry["schema"]["properties"].items()}
+        assert columns == wanted, stream

@@ -1,0 +1,287 @@
+"""Shards (meltano/scale.meltano.yml) in parallel load exactly the rows of one unsharded run.
+
+Per vendor (injixo, heiaheia; small sandbox tenants): one unsharded ``meltano run tap-X
+target-postgres`` into one schema (checked against the sandbox's truth), then the tap's
+``--unpartitioned`` plugin and its four shards launched at the same time into another. The
+tables must hold the same rows, each shard a state ID of its own with its own partitions'
+bookmarks only; an incremental re-run of one shard reads only its units' lookback and leaves
+the others' state byte-identical, and a second copy of it started meanwhile is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from meltano_project import running
+
+from scale.checks import assert_tables_match_streams
+from scale.project import Project, finish
+from scripts.scale import DAGSTER_PYTHON, ROOT, SCALE_FILE, Postgres, expected_counts, tap_env
+from tap_heiaheia import streams as heiaheia_streams
+from tap_injixo import streams as injixo_streams
+from workforce_taps import sandbox
+from workforce_taps.sandbox.core import SandboxServer
+
+pytestmark = pytest.mark.e2e
+
+SHARDS = 4
+#: vendor → (partition setting, its key in a stream's state, the streams a shard reads)
+PARTITIONED = {
+    "injixo": ("planning_unit_ids", "planning_unit_id", ("schedules",)),
+    "heiaheia": (
+        "organisation_ids",
+        "organisation_id",
+        ("organisation_stats", "energy_levels", "survey_reports", "survey_report_data"),
+    ),
+}
+#: a small tenant per vendor (heiaheia: 120 of the large tenant's 2,000 organisations)
+TENANTS = {"injixo": {}, "heiaheia": {"organisations": 120}}
+#: columns that differ between two reads of the same data: organisation_stats is a snapshot of
+#: live counters (its key holds the time of the call; app_use_count grows with every call)
+VOLATILE = {"organisation_stats": ("synced_at", "app_use_count")}
+
+
+def plugins() -> dict[str, dict[str, Any]]:
+    definitions = yaml.safe_load(SCALE_FILE.read_text())
+    return {plugin["name"]: plugin for plugin in definitions["plugins"]["extractors"]}
+
+
+def shard_names(vendor: str) -> list[str]:
+    return [f"tap-{vendor}--shard-{k}" for k in range(1, SHARDS + 1)]
+
+
+def reader_name(vendor: str) -> str:
+    return f"tap-{vendor}--unpartitioned"
+
+
+def large_tenant_ids(vendor: str) -> set[int]:
+    app: Any = sandbox.create_app(vendor, size="large")
+    if vendor == "injixo":
+        return {unit["planning_unit_id"] for unit in app.units}
+    return {organisation.id for organisation in app.organisations}
+
+
+@pytest.mark.parametrize("vendor", PARTITIONED)
+def test_shards_split_the_tenant_and_the_rest_is_read_once(vendor: str) -> None:
+    setting, _, partitioned = PARTITIONED[vendor]
+    defined = plugins()
+    lists = [defined[name]["config"][setting] for name in shard_names(vendor)]
+    assert all(lists), "a shard without partitions"
+    assert sum(map(len, lists)) == len(set().union(*lists)), "shards overlap"
+    assert set().union(*lists) == large_tenant_ids(vendor)
+    for name in [reader_name(vendor), *shard_names(vendor)]:
+        assert defined[name]["inherit_from"] == f"tap-{vendor}"
+        assert "pip_url" not in defined[name]  # the parent's virtualenv
+    for name in shard_names(vendor):
+        assert defined[name]["select"] == [f"{stream}.*" for stream in partitioned]
+        # ACTIVATE_VERSION of one shard's full-table stream would delete the others' rows
+        assert defined[name]["config"]["emit_activate_version_messages"] is False
+    assert defined[reader_name(vendor)]["select"] == ["*.*", *(f"!{stream}.*" for stream in partitioned)]
+    jobs = {job["name"]: job["tasks"] for job in yaml.safe_load(SCALE_FILE.read_text())["jobs"]}
+    tasks = [f"{name} target-postgres" for name in [reader_name(vendor), *shard_names(vendor)]]
+    assert jobs[f"{vendor}-sharded"] == tasks
+
+
+def test_the_shards_streams_are_bookmarked_by_their_partition() -> None:
+    """A shard's state holds its own partitions only if each of its streams is partitioned
+    by the shard's key (or keeps no bookmark)."""
+    assert injixo_streams.SchedulesStream.state_partitioning_keys == ["planning_unit_id"]
+    assert injixo_streams.SchedulesStream.parent_stream_type is injixo_streams.PlanningUnitsStream
+    for stream in (heiaheia_streams.EnergyLevelsStream, heiaheia_streams.SurveyReportDataStream):
+        assert stream.state_partitioning_keys == ["organisation_id"]
+    for stream in (heiaheia_streams.OrganisationStatsStream, heiaheia_streams.SurveyReportsStream):
+        assert stream.state_partitioning_keys == []
+
+
+@dataclass
+class Loaded:
+    """A vendor's tenant loaded twice: unsharded into ``baseline_<vendor>``, by the shards
+    side by side into ``sharded_<vendor>``."""
+
+    vendor: str
+    server: SandboxServer
+    project: Project
+    baseline: dict[str, subprocess.CompletedProcess[str]]
+    sharded: dict[str, subprocess.CompletedProcess[str]]
+
+    @property
+    def baseline_schema(self) -> str:
+        return f"baseline_{self.vendor}"
+
+    @property
+    def sharded_schema(self) -> str:
+        return f"sharded_{self.vendor}"
+
+
+@pytest.fixture(scope="module", params=list(PARTITIONED))
+def loaded(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: Postgres,
+    meltano_installed: None,
+) -> Iterator[Loaded]:
+    vendor = request.param
+    server = sandbox.start(vendor, seed=1, size="small", **TENANTS[vendor])
+    try:
+        project = Project(tmp_path_factory.mktemp(f"shards-{vendor}"), postgres, tap_env(server))
+        baseline = {f"tap-{vendor}": project.run(f"tap-{vendor}", f"baseline_{vendor}")}
+        sharded = project.run_together([reader_name(vendor), *shard_names(vendor)], f"sharded_{vendor}")
+        yield Loaded(vendor, server, project, baseline, sharded)
+    finally:
+        server.stop()
+
+
+def test_the_unsharded_run_lands_the_tenant(loaded: Loaded) -> None:
+    result = loaded.baseline[f"tap-{loaded.vendor}"]
+    assert result.returncode == 0, result.stdout[-4000:]
+    counts = loaded.project.postgres.row_counts(loaded.baseline_schema)
+    expected = expected_counts(loaded.server)
+    assert {stream: counts.get(stream) for stream in expected} == expected
+    assert_tables_match_streams(loaded.project.postgres, loaded.baseline_schema, loaded.server)
+
+
+def test_shards_side_by_side_load_the_same_rows(loaded: Loaded) -> None:
+    for name, result in loaded.sharded.items():
+        assert result.returncode == 0, f"{name} failed:\n{result.stdout[-4000:]}"
+    postgres = loaded.project.postgres
+    tables = set(postgres.row_counts(loaded.baseline_schema))
+    assert set(postgres.row_counts(loaded.sharded_schema)) == tables
+    for table in tables:
+        ignore = VOLATILE.get(table, ())
+        baseline = postgres.rows(loaded.baseline_schema, table, ignore)
+        sharded = postgres.rows(loaded.sharded_schema, table, ignore)
+        assert sharded == baseline, table  # multisets: a row loaded twice would differ
+    # no table version was activated: no row of one shard marked deleted by another
+    with postgres.connect() as con:
+        for table in tables:
+            deleted = con.execute(
+                f'select count(*) from "{loaded.sharded_schema}"."{table}" '  # noqa: S608
+                "where _sdc_deleted_at is not null"
+            ).fetchone()
+            assert deleted == (0,), table
+
+
+def partitions(state: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Every partition bookmark of the state, each with its stream's name."""
+    return [
+        {"stream": stream, **partition}
+        for stream, bookmark in state.get("bookmarks", {}).items()
+        for partition in bookmark.get("partitions", [])
+        if key in partition.get("context", {})
+    ]
+
+
+def test_each_shard_keeps_its_own_partitions_state(loaded: Loaded) -> None:
+    setting, key, _ = PARTITIONED[loaded.vendor]
+    project = loaded.project
+    names = [reader_name(loaded.vendor), *shard_names(loaded.vendor)]
+    assert project.state_ids() == {project.state_id(name) for name in [f"tap-{loaded.vendor}", *names]}
+    assert partitions(project.state(reader_name(loaded.vendor)), key) == []
+    defined = plugins()
+    union = []
+    for name in shard_names(loaded.vendor):
+        own = partitions(project.state(name), key)
+        assert {p["context"][key] for p in own} <= set(defined[name]["config"][setting]), name
+        union += own
+    baseline = partitions(project.state(f"tap-{loaded.vendor}"), key)
+    assert baseline, "the tenant has partition bookmarks"
+    by_partition = sorted(union, key=repr)
+    assert by_partition == sorted(baseline, key=repr)  # the same bookmarks, split up
+
+
+def test_a_shard_rerun_reads_its_own_lookback_and_a_second_copy_is_refused(loaded: Loaded) -> None:
+    project, server = loaded.project, loaded.server
+    shard, *others = shard_names(loaded.vendor)
+    setting, key, _ = PARTITIONED[loaded.vendor]
+    own_ids = set(plugins()[shard]["config"][setting])
+    before = {name: project.state_file(name).read_bytes() for name in others}
+    bookmarks = {p["context"][key]: p for p in partitions(project.state(shard), key)}
+    server.clear()
+    with running(shard):
+        server.app.latency = 2.0  # slow: the second copy starts while the first runs
+        try:
+            first = project.popen(shard, loaded.sharded_schema)
+            project.wait_until_running(shard)
+            second = project.popen(shard, loaded.sharded_schema)
+            refused = finish(second)
+        finally:
+            server.app.latency = 0.0
+        rerun = finish(first)
+    assert refused.returncode != 0
+    assert "already running" in refused.stdout
+    assert rerun.returncode == 0, rerun.stdout[-4000:]
+    for name in others:
+        assert project.state_file(name).read_bytes() == before[name], name
+    paths = [entry.path for entry in server.log]
+    if loaded.vendor == "injixo":
+        lookback = dt.timedelta(days=14)
+        schedule_paths = [path.split("/") for path in paths if "/schedule/" in path]
+        assert schedule_paths
+        for _, _, _, unit, _, window_start in schedule_paths:
+            bookmark = dt.date.fromisoformat(bookmarks[int(unit)]["replication_key_value"])
+            assert int(unit) in own_ids
+            assert dt.date.fromisoformat(window_start) >= bookmark - lookback
+        assert not [path for path in paths if path.startswith("/v1/employees")]
+    else:
+        organisations = {int(path.split("/")[5]) for path in paths if path.endswith("/stats")}
+        assert organisations
+        assert organisations <= own_ids
+        # no period completed and no report was viewed since: nothing downloaded again
+        assert not [path for path in paths if "energy_levels" in path or "full_data" in path]
+    # the re-run upserted: still exactly the unsharded rows
+    postgres = project.postgres
+    for table in set(postgres.row_counts(loaded.baseline_schema)) - set(VOLATILE):
+        # (a snapshot stream gains one row per organisation of the shard, by design)
+        baseline = postgres.rows(loaded.baseline_schema, table)
+        assert postgres.rows(loaded.sharded_schema, table) == baseline, table
+
+
+
+def step_of(task: str) -> str:
+    """The Dagster op (and step) name elt-dagster-meltano gives a task."""
+    return task.replace("-", "_").replace(" ", "_")
+
+
+@pytest.mark.parametrize("loaded", ["injixo"], indirect=True)
+def test_the_sharded_job_on_dagster_loads_the_same_rows(loaded: Loaded, tmp_path: Path) -> None:
+    """orchestrate/'s ``injixo_sharded`` job, executed by Dagster's multiprocess executor in
+    its test instance, beside a second run that loads shard 1 alone: the shards' ops run side
+    by side, the two runs' shard-1 ops one after the other (the pool of orchestrate/
+    dagster.yaml), and the tables end up with the unsharded run's rows."""
+    project = Project(tmp_path, loaded.project.postgres, loaded.project.env)  # a first sync
+    schema = "dagster_injixo"
+    names = [reader_name("injixo"), *shard_names("injixo")]
+    again = f"{shard_names('injixo')[0]} target-postgres"
+    jobs = [{"job": "injixo-sharded"}, {"job": "shard-1-again", "tasks": [again]}]
+    project.create_system_database()
+    with running(*names):
+        result = subprocess.run(
+            [str(DAGSTER_PYTHON), str(ROOT / "tests" / "scale" / "dagster_run.py"), json.dumps(jobs)],
+            cwd=ROOT,
+            env={**project.environ(schema), "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr[-4000:]
+    runs = {run["job"]: run for run in json.loads(result.stdout.splitlines()[-1])}
+    for run in runs.values():
+        assert run["success"], run["errors"]
+    sharded = runs["injixo-sharded"]["steps"]
+    assert set(sharded) == {step_of(f"{name} target-postgres") for name in names}
+    others = [times for step, times in sharded.items() if step != step_of(again)]
+    assert max(t["start"] for t in others) < min(t["end"] for t in others)  # all at once
+    first, second = sharded[step_of(again)], runs["shard-1-again"]["steps"][step_of(again)]
+    assert first["end"] <= second["start"] or second["end"] <= first["start"]
+    postgres = project.postgres
+    for table in postgres.row_counts(loaded.baseline_schema):
+        assert postgres.rows(schema, table) == postgres.rows(loaded.baseline_schema, table), table
