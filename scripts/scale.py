@@ -107,6 +107,17 @@ class Postgres:
             ).fetchall()
         return [name for (name,) in rows]
 
+    def copy_tables(self, source: str, target: str) -> None:
+        """Create ``target``'s tables like ``source``'s (columns, types, primary keys), empty."""
+        with self.connect() as con:
+            con.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(target)))
+            for table in self.row_counts(source):
+                con.execute(
+                    sql.SQL("create table {} (like {} including all)").format(
+                        sql.Identifier(target, table), sql.Identifier(source, table)
+                    )
+                )
+
     def rows(self, schema: str, table: str, ignore: tuple[str, ...] = ()) -> Counter[str]:
         """Every row as canonical JSON (jsonb's text), without the ``_sdc_`` columns and
         ``ignore``: a multiset, so a duplicate counts twice."""

@@ -6,7 +6,7 @@ as orchestrate/ does (``tasks`` left out: the Meltano project's job of that name
 ``meltano job list`` through elt-dagster-meltano), starts one run of each at the same time in
 one ``instance_for_test()`` configured by orchestrate/dagster.yaml (each run in a process of
 its own, with the jobs' multiprocess executor), and prints one JSON line: per run its success
-and, per op, when it started and ended.
+and, per op, when each attempt of it started and ended.
 """
 
 from __future__ import annotations
@@ -25,23 +25,26 @@ sys.path.insert(0, str(ROOT))
 
 from orchestrate import definitions  # noqa: E402
 
+STARTS = ("STEP_START", "STEP_RESTARTED")
+ENDS = ("STEP_SUCCESS", "STEP_FAILURE", "STEP_UP_FOR_RETRY")
+
 
 def execute(name: str, tasks: list[str]) -> dict[str, Any]:
     """One run of the job, in the instance of ``$DAGSTER_HOME`` (the parent's test instance)."""
     job = dg.build_reconstructable_job("orchestrate.definitions", "build_job", (name, tuple(tasks)))
     instance = dg.DagsterInstance.get()
     with dg.execute_job(job, instance=instance, raise_on_error=False) as result:
-        steps: dict[str, dict[str, float]] = {}
+        attempts: dict[str, list[list[float]]] = {}  # per step: [start, end] of each attempt
         errors = []
         for event in instance.all_logs(result.run_id):
             kind = event.dagster_event.event_type_value if event.dagster_event else None
-            if event.step_key and kind in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE"):
-                steps.setdefault(event.step_key, {})["start" if kind == "STEP_START" else "end"] = (
-                    event.timestamp
-                )
+            if event.step_key and kind in STARTS:
+                attempts.setdefault(event.step_key, []).append([event.timestamp, float("inf")])
+            elif event.step_key and kind in ENDS:
+                attempts[event.step_key][-1][1] = event.timestamp
             if event.level >= 40:  # logging.ERROR
                 errors.append(str(event.message)[-3000:])
-        return {"job": name, "success": result.success, "steps": steps, "errors": errors}
+        return {"job": name, "success": result.success, "attempts": attempts, "errors": errors}
 
 
 def main() -> None:
