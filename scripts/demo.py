@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,11 @@ from typing import Any
 import duckdb
 
 from workforce_taps import sandbox
+from workforce_taps.sandbox.core import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = re.compile(r"METRIC: (\{.*?\})\s*$")
+WARNING = re.compile(r"^\S+ \[(warning|error|critical) *\]")
 
 
 @dataclass
@@ -77,29 +80,45 @@ def record_counts(output: str) -> dict[str, int]:
     return counts
 
 
-def meltano(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def meltano_warnings(output: str) -> list[str]:
+    """Lines of a Meltano command's log at warning level or above (Meltano's own, and in a run
+    also the plugins', which it relays at their level)."""
+    return [line for line in output.splitlines() if WARNING.search(line)]
+
+
+def meltano(*args: str, env: dict[str, str], project: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["meltano", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        ["meltano", *args], cwd=project, env=env, capture_output=True, text=True, check=False
     )
 
 
+def demo_settings(server: SandboxServer) -> dict[str, Any]:
+    """The settings the vendor's sandbox module gives for its demo tenant."""
+    module = sys.modules[type(server.app).__module__]
+    config: dict[str, Any] = module.demo_config(server.url)
+    return config
+
+
 def run_pipelines(
-    vendors: list[str], base_env: dict[str, str] | None = None
+    vendors: list[str],
+    base_env: dict[str, str] | None = None,
+    project: Path = ROOT,
+    settings: Callable[[SandboxServer], dict[str, Any]] = demo_settings,
 ) -> tuple[list[TapRun], Path]:
-    """Run every vendor's tap through Meltano into DuckDB; returns the runs and the file."""
+    """Install the Meltano ``project`` and run every vendor's tap through it into DuckDB, the
+    tap given ``settings(its sandbox)`` as environment variables; returns the runs and the file."""
     env = {**os.environ, **(base_env or {})}
     env.setdefault("TARGET_DUCKDB_FILEPATH", str(ROOT / "output" / "warehouse.duckdb"))
     warehouse = Path(env["TARGET_DUCKDB_FILEPATH"])
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    installed = meltano("install", env=env)
+    installed = meltano("install", env=env, project=project)
     if installed.returncode != 0:
         raise SystemExit(f"meltano install failed:\n{installed.stderr[-3000:]}")
     runs = []
     for vendor in vendors:
         server = sandbox.start(vendor, seed=1, size="small")
         try:
-            module = sys.modules[type(server.app).__module__]
-            config = module.demo_config(server.url)
+            config = settings(server)
             run = TapRun(vendor, server.app.expected_counts(config))
             started = time.perf_counter()
             result = meltano(
@@ -107,6 +126,7 @@ def run_pipelines(
                 run.extractor,
                 "target-duckdb",
                 env={**env, **setting_env(run.extractor, config)},
+                project=project,
             )
             run.seconds = time.perf_counter() - started
             run.returncode = result.returncode
