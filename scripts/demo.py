@@ -92,18 +92,11 @@ def meltano(*args: str, env: dict[str, str], project: Path = ROOT) -> subprocess
     )
 
 
-def demo_settings(server: SandboxServer) -> dict[str, Any]:
-    """The settings the vendor's sandbox module gives for its demo tenant."""
-    module = sys.modules[type(server.app).__module__]
-    config: dict[str, Any] = module.demo_config(server.url)
-    return config
-
-
 def run_pipelines(
     vendors: list[str],
     base_env: dict[str, str] | None = None,
     project: Path = ROOT,
-    settings: Callable[[SandboxServer], dict[str, Any]] = demo_settings,
+    settings: Callable[[SandboxServer], dict[str, Any]] = sandbox.tap_settings,
 ) -> tuple[list[TapRun], Path]:
     """Install the Meltano ``project`` and run every vendor's tap through it into DuckDB, the
     tap given ``settings(its sandbox)`` as environment variables; returns the runs and the file."""

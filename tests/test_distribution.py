@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from scripts import about, demo, hub
+from workforce_taps import sandbox
 from workforce_taps.sandbox.core import SandboxServer
 
 ROOT = about.ROOT
@@ -93,6 +94,36 @@ def test_every_tap_shows_the_one_version(tap: str) -> None:
     assert about.about_json(tap)["version"] == project_version()
 
 
+def test_the_offline_trial_the_readme_describes(tmp_path: Path) -> None:
+    """`python -m workforce_taps.sandbox VENDOR --write-config FILE`, then `tap-X --config FILE`."""
+    config = tmp_path / "config.json"
+    command = [
+        sys.executable,
+        "-m",
+        "workforce_taps.sandbox",
+        "injixo",
+        "--port",
+        "0",
+        "--write-config",
+        str(config),
+    ]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stdout is not None
+            assert "listening on http://127.0.0.1:" in server.stdout.readline()
+            assert json.loads(config.read_text())["api_url"].startswith("http://127.0.0.1:")
+            tap = Path(sys.executable).parent / "tap-injixo"
+            run = subprocess.run(
+                [str(tap), "--config", str(config)], capture_output=True, text=True, check=False
+            )
+        finally:
+            server.terminate()
+    assert run.returncode == 0, run.stderr[-3000:]
+    types = [json.loads(line)["type"] for line in run.stdout.splitlines()]
+    assert types.count("RECORD") > 100
+    assert types[-1] == "STATE"
+
+
 # Settings beyond each sandbox's demo ones, so that every kind of setting (array, object, integer,
 # decimal, boolean, options, date) goes through Meltano's environment variables; most change what
 # a run must yield, so one that is lost changes the row counts.
@@ -130,7 +161,7 @@ def stranger_settings(server: SandboxServer) -> dict[str, Any]:
         organisations = server.app.organisations  # type: ignore[attr-defined]
         extras[vendor]["organisation_ids"] = [organisation.id for organisation in organisations[:12]]
     common = {"flattening_enabled": False, "stream_map_config": {"origin": "stranger"}}
-    return {**demo.demo_settings(server), **common, **extras[vendor]}
+    return {**sandbox.tap_settings(server), **common, **extras[vendor]}
 
 
 # Meltano 4.4.1 reads a `decimal` setting's environment variable as a Decimal it then cannot write
