@@ -63,18 +63,32 @@ def setting_env(extractor: str, config: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def record_counts(output: str) -> dict[str, int]:
-    """Sum the SDK's ``record_count`` metrics per stream from the run's log."""
-    counts: dict[str, int] = {}
+def log_events(output: str) -> list[dict[str, Any]]:
+    """The events of a ``meltano --log-format=json`` log (one JSON object a line)."""
+    events = []
     for line in output.splitlines():
-        match = METRIC.search(line.replace('\\"', '"'))
-        if not match:
-            continue
         try:
-            metric = json.loads(match.group(1))
+            event = json.loads(line)
         except ValueError:
             continue
-        if metric.get("metric") == "record_count":
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def record_counts(events: list[dict[str, Any]]) -> dict[str, int]:
+    """Sum the SDK's ``record_count`` metrics per stream. Meltano hands over a tap declaring
+    ``structured-logging`` as ``metric_info``; any other tap's metric is its log line's text."""
+    counts: dict[str, int] = {}
+    for event in events:
+        metric = event.get("metric_info")
+        if metric is None:
+            match = METRIC.search(str(event.get("event", "")))
+            try:
+                metric = json.loads(match.group(1)) if match else None
+            except ValueError:
+                metric = None
+        if isinstance(metric, dict) and metric.get("metric") == "record_count":
             stream = metric.get("tags", {}).get("stream", "?")
             counts[stream] = counts.get(stream, 0) + int(metric.get("value", 0))
     return counts
@@ -115,6 +129,7 @@ def run_pipelines(
             run = TapRun(vendor, server.app.expected_counts(config))
             started = time.perf_counter()
             result = meltano(
+                "--log-format=json",  # the metrics' stream tags are left out of the console format
                 "run",
                 run.extractor,
                 "target-duckdb",
@@ -123,8 +138,10 @@ def run_pipelines(
             )
             run.seconds = time.perf_counter() - started
             run.returncode = result.returncode
-            run.extracted = record_counts(result.stdout + result.stderr)
-            run.log_tail = (result.stderr or result.stdout)[-4000:]
+            events = log_events(result.stdout + result.stderr)
+            run.extracted = record_counts(events)
+            log = [f"{e.get('level', '?')} {e.get('name', 'meltano')}: {e.get('event', '')}" for e in events]
+            run.log_tail = "\n".join(log)[-4000:] or (result.stderr or result.stdout)[-4000:]
             runs.append(run)
         finally:
             server.stop()

@@ -232,3 +232,4 @@ def test_a_stranger_adds_installs_and_runs_every_tap_from_its_hub_definition(
         assert run.expected
         for stream, expected in run.expected.items():
             assert loaded.get((run.schema, stream), 0) == expected, (run.extractor, stream)
+            assert run.extracted.get(stream) == expected, (run.extractor, stream, "extracted")
