@@ -125,8 +125,8 @@ def test_the_offline_trial_the_readme_describes(tmp_path: Path) -> None:
 
 
 # Settings beyond each sandbox's demo ones, so that every kind of setting (array, object, integer,
-# decimal, boolean, options, date) goes through Meltano's environment variables; most change what
-# a run must yield, so one that is lost changes the row counts.
+# boolean, options, date, password; decimal: see DECIMAL_SETTINGS) goes through Meltano's
+# environment variables; most change what a run must yield, so one that is lost changes the counts.
 def stranger_settings(server: SandboxServer) -> dict[str, Any]:
     vendor = type(server.app).__module__.rsplit(".", 1)[-1]
     today = dt.datetime.now(dt.timezone.utc).date()
@@ -194,7 +194,8 @@ def test_a_stranger_adds_installs_and_runs_every_tap_from_its_hub_definition(
             )
         )
     # DuckDB loader: this project's pinned definition (see meltano.yml), configured like it there
-    (loader,) = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"]
+    loaders = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"]
+    (loader,) = [plugin for plugin in loaders if plugin["name"] == "target-duckdb"]
     definition = tmp_path / "target-duckdb.yml"
     definition.write_text(yaml.safe_dump({key: value for key, value in loader.items() if key != "config"}))
     checked(
