@@ -9,7 +9,7 @@ MELTANO := $(MELTANO_VENV)/bin/meltano
 MELTANO_STAMP := $(MELTANO_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: test lint typecheck pytest demo bench readme clean
+.PHONY: test lint typecheck pytest demo bench readme hub clean
 
 $(DEV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ clean:
 
 readme: $(DEV_STAMP)
 	$(PY) -m scripts.readme
+
+# hub/extractors/<tap>/workforce-taps.yml and meltano/<vendor>.meltano.yml, from each tap's --about
+hub: $(DEV_STAMP)
+	$(PY) -m scripts.hub

@@ -63,54 +63,73 @@ class TapHeiaHeia(WorkforceTap):
     name = "tap-heiaheia"
 
     config_jsonschema = th.PropertiesList(
-        th.Property("client_id", th.StringType, required=True, description="API client id"),
         th.Property(
-            "client_secret", th.StringType, required=True, secret=True, description="API client secret"
+            "client_id",
+            th.StringType,
+            required=True,
+            title="Client ID",
+            description="API client id from the HeiaHeia technical team",
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="Client secret",
+            description="API client secret from the HeiaHeia technical team",
         ),
         th.Property(
             "email",
             th.StringType,
+            title="Email",
             description="Admin user's email for the magic_token grant (with magic_token)",
         ),
         th.Property(
             "magic_token",
             th.StringType,
             secret=True,
+            title="Magic token",
             description="Magic token from HeiaHeia for the magic_token grant (with email)",
         ),
         th.Property(
             "username",
             th.StringType,
+            title="Username",
             description="Admin user's email for the password grant (with password)",
         ),
         th.Property(
             "password",
             th.StringType,
             secret=True,
+            title="Password",
             description="Admin user's password for the password grant (with username)",
         ),
         th.Property(
             "api_url",
             th.StringType,
             default=DEFAULT_API_URL,
+            title="API URL",
             description="API base URL (https; plain http only for loopback hosts)",
         ),
         th.Property(
             "size_classes",
             th.ArrayType(th.IntegerType),
             default=[50, 10000],
+            title="Size classes",
             description="Organisation size classes to sync (20, 50, 10000); small ones never "
             "have interesting data, says the vendor",
         ),
         th.Property(
             "organisation_ids",
             th.ArrayType(th.IntegerType),
+            title="Organisation IDs",
             description="Only these organisations (also how a large sync is split across runs)",
         ),
         th.Property(
             "start_date",
             th.DateType,
             required=True,
+            title="Start date",
             description="First energy-levels period: the period holding this date",
         ),
         th.Property(
@@ -118,12 +137,14 @@ class TapHeiaHeia(WorkforceTap):
             th.StringType,
             default="month",
             allowed_values=list(PERIODS),
+            title="Energy-levels period",
             description="Energy-levels reporting period: month, week (ISO, Monday-Sunday) or quarter",
         ),
         th.Property(
             "min_accepted_members",
             th.IntegerType,
             default=5,
+            title="Minimum accepted members",
             description="Energy levels only for organisations with at least this many accepted "
             "HeiaHeia members (hh_core_accepted_membership_count)",
         ),
@@ -131,6 +152,7 @@ class TapHeiaHeia(WorkforceTap):
             "per_page",
             th.IntegerType,
             default=MAX_PER_PAGE,
+            title="Page size",
             description="Page size for organisations and reports (1-500)",
         ),
     ).to_dict()
