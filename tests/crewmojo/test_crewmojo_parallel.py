@@ -3,10 +3,13 @@ records in the same order, the limit kept, one token at a time, throttles obeyed
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import subprocess
+import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -32,9 +35,8 @@ def year_config(server: SandboxServer, **settings: Any) -> dict[str, Any]:
 
 
 def records(result: Any) -> list[tuple[str, str]]:
-    return [
-        (m["stream"], json.dumps(m["record"], sort_keys=True)) for m in result.messages if m["type"] == "RECORD"
-    ]
+    messages = [m for m in result.messages if m["type"] == "RECORD"]
+    return [(m["stream"], json.dumps(m["record"], sort_keys=True)) for m in messages]
 
 
 def bookmarks(result: Any) -> list[dict[str, Any]]:
@@ -60,7 +62,7 @@ def test_records_and_states_are_the_same_with_one_and_eight_in_flight(start_sand
 
 def token_intervals(server: SandboxServer) -> list[LogEntry]:
     tokens = sorted(server.requests_to(TOKEN_PATH), key=lambda entry: entry.started)
-    for earlier, later in zip(tokens, tokens[1:], strict=False):
+    for earlier, later in itertools.pairwise(tokens):
         assert earlier.ended <= later.started, "two token requests in flight"
     return tokens
 
@@ -183,16 +185,9 @@ def test_a_failing_window_stops_the_run_with_its_message_at_once(start_sandbox: 
     assert any(e.ended == 0.0 for e in server.requests_to("oneonone.summary"))  # left in flight
 
 
-class _config_file:  # noqa: N801  (a context manager used like a function)
-    def __init__(self, config: dict[str, Any]) -> None:
-        import tempfile
-
-        self._file = tempfile.NamedTemporaryFile("w", suffix=".json")  # noqa: SIM115
-        json.dump(config, self._file)
-        self._file.flush()
-
-    def __enter__(self) -> str:
-        return self._file.name
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
+@contextlib.contextmanager
+def _config_file(config: dict[str, Any]) -> Iterator[str]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        json.dump(config, handle)
+        handle.flush()
+        yield handle.name
