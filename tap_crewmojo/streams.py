@@ -216,8 +216,8 @@ class ReportStream(CrewmojoStream):
 
 
 class ReportFetches:
-    """Every selected report's windows in the order the tap syncs them (report order, then
-    window order), fetched ahead of the window whose records are being written.
+    """Every selected report's windows in the order the tap syncs them (stream by stream as
+    ``sync_all`` goes, then window order), fetched ahead of the window whose records are being written.
 
     With ``max_parallel_requests`` 1 each report is fetched in the main thread when its turn
     comes. Otherwise the tap's workers request up to twice that many reports at once and
