@@ -175,9 +175,10 @@ def test_a_failing_window_stops_the_run_with_its_message_at_once(start_sandbox: 
     server = start_sandbox("crewmojo", latency=0.05)
     invalid = {"success": "false", "httpErrorCode": 400, "errorMessage": "Invalid data received"}
     # The first report synced has its windows refused while the other's are being answered.
-    server.inject("status", "oneonone.meetings", status=400, body=invalid, times=99, after=1)
+    server.inject("status", "oneonone.meetings", status=400, body=invalid, times=99, after=1, delay=0.5)
     server.inject("delay", "oneonone.summary", delay=60, times=99, after=1)
-    result = run_cli("tap-crewmojo", year_config(server, max_parallel_requests=8), timeout=20)
+    config = year_config(server, end_date="2024-03-31", max_parallel_requests=8)  # 6 windows at once
+    result = run_cli("tap-crewmojo", config, timeout=20)
     assert result.returncode != 0
     message = "oneonone_meetings: POST /v1/integrations/download/oneonone.meetings answered 400"
     assert message in result.stderr
