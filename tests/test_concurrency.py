@@ -6,10 +6,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Generator
+from concurrent.futures import CancelledError
 
 import pytest
 
-from workforce_taps.concurrency import AdaptiveLimiter, ChildPrefetch, RequestPool
+from workforce_taps.concurrency import AdaptiveLimiter, ChildPrefetch, RequestPool, run_here, stepwise
 
 
 def test_the_limiter_never_lets_more_than_its_limit_in_flight() -> None:
@@ -137,3 +139,21 @@ def test_requests_in_flight_do_not_hold_up_the_exit() -> None:
     done = subprocess.run([sys.executable, "-c", code], timeout=20, check=False)
     assert done.returncode == 143
     assert time.monotonic() - started < 10
+
+
+def test_a_task_waiting_later_holds_no_worker_and_its_future_gets_the_final_result() -> None:
+    pool = RequestPool(1)
+    stop = threading.Event()
+
+    def job(n: int) -> Generator[float, None, int]:
+        yield 0.3  # a server-side job: the single worker is free meanwhile
+        return n
+
+    started = time.monotonic()
+    results = list(pool.ordered(stepwise(job(n)) for n in range(3)))
+    assert results == [0, 1, 2]
+    assert time.monotonic() - started < 0.6  # the three waits ran side by side on one worker
+    assert run_here(stepwise(job(7))) == 7  # without a pool: the waits are slept here
+    stop.set()
+    with pytest.raises(CancelledError):
+        pool.submit(stepwise(job(1), stop)).result()

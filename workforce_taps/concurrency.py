@@ -12,6 +12,8 @@ prefix of finished work.
 - :class:`RequestPool`: daemon worker threads (a killed or failing run exits at once, without
   waiting for requests in flight), a ``requests.Session`` per thread, and :meth:`RequestPool.ordered`.
 - :class:`ChildPrefetch`: a parent stream's next children fetched while the SDK syncs earlier ones.
+- :class:`Later`: what a task returns to wait (for a server-side job, say) without holding a
+  worker or a limiter slot, then go on.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import threading
 import time
 import typing as t
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from concurrent.futures import Future
+from collections.abc import Callable, Generator, Hashable, Iterable, Iterator
+from concurrent.futures import CancelledError, Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -35,6 +38,46 @@ T = t.TypeVar("T")
 THROTTLE_STATUSES = frozenset({429, 503})
 THROTTLE_FIRST_WAIT = 1.0  # seconds, doubled per throttle in a row, when no Retry-After is given
 THROTTLE_MAX_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class Later:
+    """Returned by a pool task to be continued by ``then`` after ``seconds``: meanwhile the
+    task holds neither a worker nor a limiter slot. ``then`` returns the task's result, or
+    another ``Later``; the task's future gets the final result."""
+
+    seconds: float
+    then: Callable[[], t.Any]
+
+
+def run_here(task: Callable[[], T | Later]) -> T:
+    """Run ``task`` in this thread, sleeping through its :class:`Later` waits (one request at
+    a time: what a task does without a pool)."""
+    result = task()
+    while isinstance(result, Later):
+        time.sleep(result.seconds)
+        result = result.then()
+    return result
+
+
+def stepwise(
+    steps: Generator[float, None, T], stop: threading.Event | None = None
+) -> Callable[[], T | Later]:
+    """A task running ``steps`` until it yields a wait in seconds, continued by a
+    :class:`Later` after it; the generator's return value is the task's result. Once ``stop``
+    is set (nobody wants the result any more) the next step raises ``CancelledError``."""
+
+    def step() -> T | Later:
+        if stop is not None and stop.is_set():
+            steps.close()
+            raise CancelledError
+        try:
+            wait = next(steps)
+        except StopIteration as done:
+            return t.cast("T", done.value)
+        return Later(wait, step)
+
+    return step
 
 
 class Slot:
@@ -139,13 +182,13 @@ class RequestPool:
         return session
 
     # --- work ---------------------------------------------------------------------------
-    def submit(self, task: Callable[[], T]) -> Future[T]:
+    def submit(self, task: Callable[[], T | Later]) -> Future[T]:
         self._start_workers()
         future: Future[T] = Future()
         self._tasks.put((future, task))
         return future
 
-    def ordered(self, tasks: Iterable[Callable[[], T]], ahead: int | None = None) -> Iterator[T]:
+    def ordered(self, tasks: Iterable[Callable[[], T | Later]], ahead: int | None = None) -> Iterator[T]:
         """Run ``tasks`` on the workers, yielding their results in the tasks' order.
 
         At most ``ahead`` tasks (default twice the parallelism) are handed out beyond the one
@@ -183,12 +226,20 @@ class RequestPool:
             if item is None:
                 return
             future, task = item
-            if not future.set_running_or_notify_cancel():
+            # A continuation after a Later is running already; a new task may be cancelled.
+            if not (future.running() or future.set_running_or_notify_cancel()):
                 continue
             try:
-                future.set_result(task())
+                result = task()
             except BaseException as error:  # handed to the main thread, raised there
                 future.set_exception(error)
+                continue
+            if isinstance(result, Later):
+                resume = threading.Timer(result.seconds, self._tasks.put, ((future, result.then),))
+                resume.daemon = True
+                resume.start()
+            else:
+                future.set_result(result)
 
 
 class ChildPrefetch:

@@ -112,6 +112,9 @@ class VendorRESTStream(RESTStream[t.Any]):
     timeout = 60
     #: answers that mean "too many requests": every request pauses, fewer run at once
     throttle_statuses: t.ClassVar[frozenset[int]] = THROTTLE_STATUSES
+    #: read bodies as they arrive (``stream=True``), passed per request: sessions are per
+    #: thread and shared by every stream of the tap
+    stream_bodies: t.ClassVar[bool] = False
 
     @property
     def url_base(self) -> str:
@@ -208,6 +211,7 @@ class VendorRESTStream(RESTStream[t.Any]):
         with limiter.slot() as slot:
             try:
                 response = self._send_renewing(prepared_request, context)
+                self.answered(response)
             except RetriableAPIError as error:
                 if error.response is not None and error.response.status_code in self.throttle_statuses:
                     limiter.throttled(slot, retry_after_seconds(error.response))
@@ -215,19 +219,44 @@ class VendorRESTStream(RESTStream[t.Any]):
         limiter.succeeded()
         return response
 
+    def answered(self, response: requests.Response) -> None:
+        """A valid answer, while its request still holds its limiter slot: a stream reading
+        bodies as they arrive reads what it must here, so the server's count of requests in
+        flight stays within the limit."""
+
     def _send_renewing(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
         """Send once; on a 401 renew the token (if the authenticator can) and send once more."""
         try:
-            return super()._request(prepared_request, context)
+            return self._send_once(prepared_request, context)
         except VendorAPIError as error:
             renew = getattr(self.authenticator, "renew_after_unauthorized", None)
             response = getattr(error, "response", None)
             if renew is None or response is None or not self.is_unauthorized(response):
                 raise
             renew(response)
-        return super()._request(prepared_request, context)
+        return self._send_once(prepared_request, context)
+
+    def _send_once(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """The SDK's ``_request``, with :attr:`stream_bodies` passed per request."""
+        authenticated = self.authenticator(prepared_request)
+        response = self.requests_session.send(
+            authenticated,
+            timeout=self.timeout,
+            allow_redirects=self.allow_redirects,
+            stream=self.stream_bodies,
+        )
+        self._write_request_duration_log(
+            endpoint=self.path,
+            response=response,
+            context=context,
+            extra_tags={"url": authenticated.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
+        )
+        self.validate_response(response)
+        return response
 
     def validate_response(self, response: requests.Response) -> None:
         if response.status_code in self.extra_retry_statuses or response.status_code >= 500:
