@@ -220,3 +220,19 @@ def test_a_5xx_storm_beyond_the_retries_exits_non_zero_naming_stream_path_and_st
     assert nothing_after_the_failure(server, status=500)
     payroll = server.requests_to(r"^/v1/payroll$")
     assert len(payroll) <= 2 + 6 * (1 + 2 * 4)  # bounded tries of the windows handed out
+
+
+def test_a_user_whose_qualifiers_fail_while_others_are_fetched_fails_as_a_serial_run_does(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewsense", latency=LATENCY)
+    body = {"status": 404, "error": "not found", "error_message": "No query results for model [User]."}
+    server.inject("status", r"^/v1/users/\d+/qualifiers$", status=404, after=6, body=body)
+    config = tap_config(server, max_parallel_requests=4)
+    with pytest.raises(FatalAPIError) as failure:
+        run_sync(TapCrewsense, config, catalog=catalog_selecting("users", "user_qualifiers", "work_types"))
+    (refused,) = [e for e in server.log if e.status == 404]
+    assert str(failure.value) == (
+        f"user_qualifiers: GET {refused.path} answered 404 Not Found: No query results for model [User]."
+    )
+    assert server.requests_to(r"^/v1/work_types$") == []
