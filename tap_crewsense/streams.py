@@ -317,7 +317,9 @@ class DateWindowStream(BookmarkedStream):
 
 class TimeOffsStream(DateWindowStream):
     """Month pages via ``metadata.links.next``; a segment straddling a month boundary is on
-    both pages and is emitted once."""
+    both pages and is emitted once. Windows are read side by side, the month pages of one
+    window one after the other: where a page ends is the server's to say (calendar months
+    or 31-day steps), so the next page's ``after`` is known only from the previous answer."""
 
     name = "time_offs"
     path = "/v1/time_offs"
@@ -440,7 +442,11 @@ class AvailabilityPeriodsStream(DateWindowStream):
 
 class LogsStream(BookmarkedStream):
     """The system log, 50 a page, filtered with ``after``; the bookmark is the newest
-    ``created`` seen, saved once every page has been read (the log comes newest first)."""
+    ``created`` seen, saved once every page has been read (the log comes newest first).
+
+    Pages are read one after the other, whatever ``max_parallel_requests``: they are offsets
+    into a log that grows while it is read, so a page read before the one above it could
+    miss the entry that a new one pushes across their boundary."""
 
     name = "logs"
     path = "/v1/logs"
