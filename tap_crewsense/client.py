@@ -13,6 +13,7 @@ A value that cannot be normalised fails the run with an error naming stream and 
 from __future__ import annotations
 
 import re
+import threading
 import typing as t
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
@@ -324,7 +325,8 @@ class CrewsenseStream(VendorRESTStream):
 
     def __init__(self, tap: TapCrewsense) -> None:
         super().__init__(tap=tap)
-        self._decoded: tuple[requests.Response | None, t.Any] = (None, None)
+        #: per thread (windows of one stream are fetched on several workers at once)
+        self._decoded = threading.local()
         self.normalise = Normaliser(self.name, self.schema, tap.timestamps, self.logger.warning)
 
     @property
@@ -351,10 +353,11 @@ class CrewsenseStream(VendorRESTStream):
     def page_body(self, response: requests.Response) -> t.Any:
         """The decoded body, parsed once per page (records and next link share it); a 204
         No Content is ``None``, like a JSON ``null``: an empty page either way."""
-        if self._decoded[0] is not response:
-            body = None if response.status_code == 204 else self.decode(response)
-            self._decoded = (response, body)
-        return self._decoded[1]
+        decoded = self._decoded
+        if getattr(decoded, "response", None) is not response:
+            decoded.body = None if response.status_code == 204 else self.decode(response)
+            decoded.response = response
+        return decoded.body
 
     def next_page_url(self, response: requests.Response) -> str | None:
         """The next link, used only for its path and query, re-rooted on ``api_url``: the

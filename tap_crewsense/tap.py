@@ -15,7 +15,7 @@ from tap_crewsense.auth import CrewsenseAuthenticator
 from tap_crewsense.client import Timestamps
 from tap_crewsense.streams import STREAMS
 from workforce_taps.http import check_api_url
-from workforce_taps.tap import WorkforceTap
+from workforce_taps.tap import MAX_PARALLEL_REQUESTS, WorkforceTap
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -159,6 +159,7 @@ class TapCrewsense(WorkforceTap):
             title="User agent",
             description="User-Agent header sent with every request",
         ),
+        MAX_PARALLEL_REQUESTS,
     ).to_dict()
 
     def setting_errors(self) -> list[str]:
