@@ -57,6 +57,8 @@ class UnitWindows:
     next_start: dt.date
     last: dt.date
     pending: deque[Window] = field(default_factory=deque)
+    #: a window of the current size came back: the others may go out side by side
+    proven: bool = False
 
     @property
     def unit_id(self) -> int:
@@ -65,6 +67,17 @@ class UnitWindows:
     @property
     def unplanned(self) -> bool:
         return self.next_start <= self.last
+
+    def may_hand_out(self) -> bool:
+        """Until one window of the current size has come back, only one is out: if it
+        times out, so would the others, each holding a worker and the server for the whole
+        timeout."""
+        if not self.proven:
+            self.proven = any(
+                w.rows.done() and not w.rows.cancelled() and w.rows.exception() is None
+                for w in self.pending
+            )
+        return self.proven or not self.pending
 
 
 class ScheduleWindows:
@@ -107,6 +120,7 @@ class ScheduleWindows:
                 except WindowTimedOutError as timed_out:
                     self._split(unit, window, timed_out)
                     continue
+                unit.proven = True
                 yield window, rows
         except BaseException:  # a failed window, or the reader stopped: nothing more is sent
             self.cancel()
@@ -139,7 +153,7 @@ class ScheduleWindows:
     def _fill(self) -> None:
         """Hand out windows, earlier units first, until ``ahead`` are out."""
         for unit in self._units:
-            while self._handed_out < self.ahead and unit.unplanned:
+            while self._handed_out < self.ahead and unit.unplanned and unit.may_hand_out():
                 self._hand_out(unit)
             if self._handed_out >= self.ahead:
                 return
@@ -159,6 +173,7 @@ class ScheduleWindows:
 
     def _split(self, unit: UnitWindows, window: Window, timed_out: WindowTimedOutError) -> None:
         size = self.window_size[unit.unit_id] = min(max(window.days // 2, 1), self._size(unit))
+        unit.proven = False
         self.logger.warning(
             "schedules: planning unit %s, %s..%s timed out (%s); now reading %d-day windows",
             unit.unit_id,
