@@ -1,6 +1,6 @@
 """Simulators of the four vendor APIs, served over real HTTP on loopback.
 
-``python -m workforce_taps.sandbox VENDOR --port N [--seed S --size small|large --latency SECONDS]``,
+``python -m workforce_taps.sandbox VENDOR --port N [--seed S --size small|medium|large --latency SECONDS]``,
 or from Python::
 
     with start("crewsense", seed=1, size="small") as server:
