@@ -1,7 +1,7 @@
 """Simulators of the four vendor APIs, served over real HTTP on loopback.
 
-``python -m workforce_taps.sandbox VENDOR --port N [--seed S --size small|large --latency SECONDS]
-[--write-config FILE]``, or from Python::
+``python -m workforce_taps.sandbox VENDOR --port N [--seed S --size small|medium|large]
+[--latency SECONDS] [--write-config FILE]``, or from Python::
 
     with start("crewsense", seed=1, size="small") as server:
         server.url  # http://127.0.0.1:<port>

@@ -1,5 +1,5 @@
-"""``python -m workforce_taps.sandbox VENDOR --port N [--seed S] [--size small|large] [--option k=v]
-[--write-config FILE]``."""
+"""``python -m workforce_taps.sandbox VENDOR --port N [--seed S] [--size small|medium|large]
+[--option k=v] [--write-config FILE]``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("vendor", choices=VENDORS)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--size", choices=("small", "large"), default="small")
+    parser.add_argument("--size", choices=("small", "medium", "large"), default="small")
     parser.add_argument(
         "--latency", type=float, default=0.0, metavar="SECONDS", help="every answer waits this long"
     )
