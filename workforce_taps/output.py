@@ -31,10 +31,10 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
 
     def flush(self) -> None:
         out = sys.stdout.buffer
-        view = memoryview(self._pending)
-        while view:
-            written = out.write(view)  # a raw file may take only part of it
-            view = view[written if written is not None else 0 :]
-        view.release()
+        with memoryview(self._pending) as whole:  # every view released before the clear
+            offset = 0
+            while offset < len(whole):
+                with whole[offset:] as rest:
+                    offset += out.write(rest) or 0  # a raw file may take only part of it
         self._pending.clear()
         sys.stdout.flush()
