@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import typing as t
+
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 
@@ -11,6 +14,15 @@ from workforce_taps.output import BufferedMsgSpecWriter
 class WorkforceTap(Tap):
     package_name = "workforce-taps"  # the distribution that carries the taps, for --version
     message_writer_class = BufferedMsgSpecWriter
+
+    @classmethod
+    def invoke(cls, **options: t.Any) -> None:
+        """The command line run, with what exists before it (modules and their objects, alive
+        until the process ends) moved out of the garbage collector's sight: the collections
+        that a sync's millions of short-lived record objects trigger would otherwise walk all
+        of it again each time (a tenth of a large sync's CPU time, measured)."""
+        gc.freeze()
+        super().invoke(**options)
 
     def setting_errors(self) -> list[str]:
         """Checks the JSON schema cannot express; each message names its setting."""
