@@ -1,4 +1,5 @@
-"""Writing Singer messages: a buffered writer, and the SDK's per-record steps that change nothing skipped.
+"""Writing Singer messages: a buffered writer, STATE without deep copies, and records without
+the SDK's per-record steps when those would change nothing.
 
 The SDK's msgspec writer flushes after each message: one system call per record. Records are
 buffered instead and stdout is flushed with every STATE message, so a target never holds a
@@ -14,14 +15,16 @@ import sys
 import typing as t
 from datetime import datetime, timezone
 
+import msgspec
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
+from singer_sdk.helpers._state import StateWriter
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.singerlib import Message, SingerMessageType
+from singer_sdk.singerlib import Message, SingerMessageType, StateMessage
 from singer_sdk.streams import Stream
 
 if t.TYPE_CHECKING:
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context, Record, TapState
 
 FLUSH_BYTES = 64 * 1024
 
@@ -60,6 +63,30 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
         view.release()
         self._pending.clear()
         sys.stdout.flush()
+
+
+class EncodedStateMessage(StateMessage):
+    """A STATE message serialised as it is: the SDK's generic dataclass conversion copies the
+    whole state recursively (a bookmark per partition: per organisation, per planning unit)."""
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {"type": "STATE", "value": self.value}
+
+
+class EncodedStateWriter(StateWriter):
+    """Writes a STATE only when the state changed, compared in its encoded form (the SDK keeps
+    a deep copy of the last state to compare with, another recursive copy per message). The
+    message is serialised at once by the writer, so the live state dict may go on changing."""
+
+    def __init__(self, message_writer: t.Any) -> None:
+        super().__init__(message_writer)
+        self._last_encoded = b""
+
+    def write_state(self, state: TapState) -> None:
+        encoded = msgspec.json.encode(state)
+        if encoded != self._last_encoded:
+            self._message_writer.write_message(EncodedStateMessage(value=state))
+            self._last_encoded = encoded
 
 
 class DirectRecordStream(Stream):

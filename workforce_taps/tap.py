@@ -1,4 +1,5 @@
-"""The base every tap here shares: its distribution, the buffered writer, one-line setting errors."""
+"""The base every tap here shares: its distribution, the buffered writer and STATE writer, one-line
+setting errors, the garbage collector kept off the start-up objects."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import typing as t
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 
-from workforce_taps.output import BufferedMsgSpecWriter
+from workforce_taps.output import BufferedMsgSpecWriter, EncodedStateWriter
 
 
 class WorkforceTap(Tap):
     package_name = "workforce-taps"  # the distribution that carries the taps, for --version
     message_writer_class = BufferedMsgSpecWriter
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._state_writer = EncodedStateWriter(self.message_writer)
 
     @classmethod
     def invoke(cls, **options: t.Any) -> None:
