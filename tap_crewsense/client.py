@@ -151,6 +151,11 @@ def to_date(value: t.Any) -> str | None:
         if value == 0:
             return None
         raise UnreadableValue("not a date")
+    return _date_text(value)
+
+
+@lru_cache(maxsize=4096)  # a page repeats the same few dates (every shift of a day)
+def _date_text(value: str) -> str | None:
     text = value.strip()
     if text in NULL_DATES or text.startswith("0000-00-00"):
         return None

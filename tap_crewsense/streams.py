@@ -217,7 +217,7 @@ class DateWindowStream(BookmarkedStream):
         super().__init__(*args, **kwargs)
         #: keys emitted in this run → (the last day the record can come back, the hashes of
         #: the contents emitted under the key); exact repeats are dropped
-        self._seen: dict[tuple[t.Any, ...], tuple[str | None, set[int]]] = {}
+        self._seen: dict[tuple[t.Any, ...], tuple[str | None, tuple[int, ...]]] = {}
         self.repeats = 0
 
     def windows(self) -> Iterator[tuple[date, date]]:
@@ -293,15 +293,18 @@ class DateWindowStream(BookmarkedStream):
         assert record is not None
         key = tuple(map(record.get, self.primary_keys))
         content = hash(msgspec.json.encode(record))
-        contents = self._seen.setdefault(key, (self.last_relevant_day(record), set()))[1]
+        seen = self._seen.get(key)
+        if seen is None:  # the common case: a key not seen yet in this run
+            self._seen[key] = (self.last_relevant_day(record), (content,))
+            return record
+        last_day, contents = seen
         if content in contents:
             self.repeats += 1
             return None
-        if contents:
-            # Not a repeat: another record with the same key (or one changed between two
-            # requests). Emitted, never dropped; a key-based loader keeps the last one.
-            self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
-        contents.add(content)
+        # Not a repeat: another record with the same key (or one changed between two
+        # requests). Emitted, never dropped; a key-based loader keeps the last one.
+        self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
+        self._seen[key] = (last_day, (*contents, content))
         return record
 
     def forget_before(self, first: date) -> None:

@@ -6,13 +6,9 @@ import typing as t
 from datetime import date
 from functools import cached_property
 
-import msgspec
 from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers._state import StateWriter
-from singer_sdk.helpers.types import TapState
-from singer_sdk.singerlib import StateMessage
 
 from tap_heiaheia import streams
 from tap_heiaheia.auth import HeiaHeiaAuthenticator
@@ -32,29 +28,6 @@ STREAM_TYPES: tuple[type[Stream], ...] = (
     streams.SurveyReportsStream,
     streams.SurveyReportDataStream,
 )
-
-
-class EncodedStateMessage(StateMessage):
-    """A STATE message serialised as it is: the SDK's generic dataclass conversion copies the
-    whole state recursively, which with a bookmark per organisation costs more than the sync."""
-
-    def to_dict(self) -> dict[str, t.Any]:
-        return {"type": "STATE", "value": self.value}
-
-
-class EncodedStateWriter(StateWriter):
-    """Writes a STATE only when the state changed, compared in its encoded form (the SDK keeps
-    a deep copy of the last state to compare with, another recursive copy per message)."""
-
-    def __init__(self, message_writer: t.Any) -> None:
-        super().__init__(message_writer)
-        self._last_encoded = b""
-
-    def write_state(self, state: TapState) -> None:
-        encoded = msgspec.json.encode(state)
-        if encoded != self._last_encoded:
-            self._message_writer.write_message(EncodedStateMessage(value=state))
-            self._last_encoded = encoded
 
 
 class TapHeiaHeia(WorkforceTap):
@@ -163,7 +136,6 @@ class TapHeiaHeia(WorkforceTap):
         #: survey_reports → survey_report_data: each organisation's listed reports
         self.listed_reports: dict[int, list[streams.ReportRef]] = {}
         super().__init__(*args, **kwargs)
-        self._state_writer = EncodedStateWriter(self.message_writer)
 
     def setting_errors(self) -> list[str]:
         """Checks the JSON schema cannot express; each message names its setting."""

@@ -23,6 +23,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, Retriabl
 from singer_sdk.streams import RESTStream
 
 from workforce_taps.concurrency import THROTTLE_STATUSES, RequestPool
+from workforce_taps.output import DirectRecordStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -102,7 +103,7 @@ class VendorAPIError(FatalAPIError):
         self.response = response
 
 
-class VendorRESTStream(RESTStream[t.Any]):
+class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
     """Base of every tap's client stream."""
 
     #: how many attempts a retriable failure gets before the run fails
