@@ -194,14 +194,17 @@ class Normaliser:
         result: dict[str, t.Any] = self.record(record)
         return result
 
-    def _to_datetime(self, value: t.Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return self.timestamps.to_iso(value)
-        if value == 0:
-            return None
-        raise UnreadableValue("not a timestamp")
+    def _datetime_converter(self) -> Converter:
+        to_iso = self.timestamps.to_iso  # bound once: one call per timestamp, not two
+
+        def to_datetime(value: t.Any) -> str | None:
+            if isinstance(value, str):
+                return to_iso(value)
+            if value is None or value == 0:
+                return None
+            raise UnreadableValue("not a timestamp")
+
+        return to_datetime
 
     def _compile(self, schema: dict[str, t.Any], path: str) -> Converter:
         types = schema.get("type", [])
@@ -212,7 +215,9 @@ class Normaliser:
             return self._array(self._compile(schema.get("items", {}), f"{path}[]"), path)
         if kind == "string":
             fmt = schema.get("format")
-            return {"date-time": self._to_datetime, "date": to_date}.get(fmt or "", to_str)
+            if fmt == "date-time":
+                return self._datetime_converter()
+            return to_date if fmt == "date" else to_str
         return {"integer": to_int, "number": to_number, "boolean": to_bool}[kind]
 
     def _array(self, item: Converter, path: str) -> Converter:
@@ -233,10 +238,11 @@ class Normaliser:
         known = frozenset(properties)
 
         def convert(value: t.Any) -> dict[str, t.Any] | None:
-            if value is None or value == []:  # PHP renders an empty object as []
-                return None
-            if not isinstance(value, dict):
-                raise UnreadableValue("not an object")
+            if value.__class__ is not dict:
+                if value is None or value == []:  # PHP renders an empty object as []
+                    return None
+                if not isinstance(value, dict):
+                    raise UnreadableValue("not an object")
             result = {}
             for name, field, ready in fields:
                 if name in value:

@@ -965,10 +965,11 @@ def test_payroll_rows_sharing_a_key_are_all_emitted_but_exact_repeats_once(
     stream is specified with: neither may be dropped. Windows overlap, so the literal row comes
     back in both windows it touches: it is emitted once."""
     second_entry = {**PAYROLL, "work_type": "Training", "notes": "", "total_hours": 2}
-    server = serve(DocsApp(payroll=[PAYROLL, second_entry]))
+    third_entry = {**PAYROLL, "work_type": "Overtime", "notes": "", "total_hours": 3}
+    server = serve(DocsApp(payroll=[PAYROLL, second_entry, third_entry]))
     payroll = sync(server, "payroll", first="2016-08-07", last="2016-08-31").records("payroll")
     emitted = sorted((r["work_type"], r["total_hours"]) for r in payroll)
-    assert emitted == [("Regular Time", 24), ("Training", 2)]
+    assert emitted == [("Overtime", 3), ("Regular Time", 24), ("Training", 2)]
     assert "two different records share the key" in caplog.text
 
 
