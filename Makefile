@@ -15,7 +15,7 @@ DAGSTER_VENV := .venv-dagster
 DAGSTER_STAMP := $(DAGSTER_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: test lint typecheck pytest demo demo-scale bench readme clean
+.PHONY: test lint typecheck pytest demo demo-scale bench readme hub clean
 
 $(DEV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,3 +63,7 @@ clean:
 
 readme: $(DEV_STAMP)
 	$(PY) -m scripts.readme
+
+# hub/extractors/<tap>/workforce-taps.yml and meltano/<vendor>.meltano.yml, from each tap's --about
+hub: $(DEV_STAMP)
+	$(PY) -m scripts.hub

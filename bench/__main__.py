@@ -2,6 +2,7 @@
 
 Each ``bench/<vendor>.py`` has ``run() -> None``: it starts its sandbox's large tenant,
 measures the tap and the raw baseline with :mod:`bench.common`, and prints a table.
+``bench/latency.py`` (``latency``, run last) syncs every tap's mid-size tenant at 50 ms per answer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ VENDORS = ("crewsense", "crewmojo", "injixo", "heiaheia")
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or list(VENDORS)
+    chosen = sys.argv[1:] or [*VENDORS, "latency"]
     for vendor in chosen:
         try:
             module = importlib.import_module(f"bench.{vendor}")

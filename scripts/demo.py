@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,11 @@ from typing import Any
 import duckdb
 
 from workforce_taps import sandbox
+from workforce_taps.sandbox.core import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = re.compile(r"METRIC: (\{.*?\})\s*$")
+WARNING = re.compile(r"^\S+ \[(warning|error|critical) *\]")
 
 
 @dataclass
@@ -60,58 +63,85 @@ def setting_env(extractor: str, config: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def record_counts(output: str) -> dict[str, int]:
-    """Sum the SDK's ``record_count`` metrics per stream from the run's log."""
-    counts: dict[str, int] = {}
+def log_events(output: str) -> list[dict[str, Any]]:
+    """The events of a ``meltano --log-format=json`` log (one JSON object a line)."""
+    events = []
     for line in output.splitlines():
-        match = METRIC.search(line.replace('\\"', '"'))
-        if not match:
-            continue
         try:
-            metric = json.loads(match.group(1))
+            event = json.loads(line)
         except ValueError:
             continue
-        if metric.get("metric") == "record_count":
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def record_counts(events: list[dict[str, Any]]) -> dict[str, int]:
+    """Sum the SDK's ``record_count`` metrics per stream. Meltano hands over a tap declaring
+    ``structured-logging`` as ``metric_info``; any other tap's metric is its log line's text."""
+    counts: dict[str, int] = {}
+    for event in events:
+        metric = event.get("metric_info")
+        if metric is None:
+            match = METRIC.search(str(event.get("event", "")))
+            try:
+                metric = json.loads(match.group(1)) if match else None
+            except ValueError:
+                metric = None
+        if isinstance(metric, dict) and metric.get("metric") == "record_count":
             stream = metric.get("tags", {}).get("stream", "?")
             counts[stream] = counts.get(stream, 0) + int(metric.get("value", 0))
     return counts
 
 
-def meltano(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def meltano_warnings(output: str) -> list[str]:
+    """Lines of a Meltano command's log at warning level or above (Meltano's own, and in a run
+    also the plugins', which it relays at their level)."""
+    return [line for line in output.splitlines() if WARNING.search(line)]
+
+
+def meltano(*args: str, env: dict[str, str], project: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["meltano", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        ["meltano", *args], cwd=project, env=env, capture_output=True, text=True, check=False
     )
 
 
 def run_pipelines(
-    vendors: list[str], base_env: dict[str, str] | None = None
+    vendors: list[str],
+    base_env: dict[str, str] | None = None,
+    project: Path = ROOT,
+    settings: Callable[[SandboxServer], dict[str, Any]] = sandbox.tap_settings,
 ) -> tuple[list[TapRun], Path]:
-    """Run every vendor's tap through Meltano into DuckDB; returns the runs and the file."""
+    """Install the Meltano ``project`` and run every vendor's tap through it into DuckDB, the
+    tap given ``settings(its sandbox)`` as environment variables; returns the runs and the file."""
     env = {**os.environ, **(base_env or {})}
     env.setdefault("TARGET_DUCKDB_FILEPATH", str(ROOT / "output" / "warehouse.duckdb"))
     warehouse = Path(env["TARGET_DUCKDB_FILEPATH"])
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    installed = meltano("install", env=env)
+    installed = meltano("install", env=env, project=project)
     if installed.returncode != 0:
         raise SystemExit(f"meltano install failed:\n{installed.stderr[-3000:]}")
     runs = []
     for vendor in vendors:
         server = sandbox.start(vendor, seed=1, size="small")
         try:
-            module = sys.modules[type(server.app).__module__]
-            config = module.demo_config(server.url)
+            config = settings(server)
             run = TapRun(vendor, server.app.expected_counts(config))
             started = time.perf_counter()
             result = meltano(
+                "--log-format=json",  # the metrics' stream tags are left out of the console format
                 "run",
                 run.extractor,
                 "target-duckdb",
                 env={**env, **setting_env(run.extractor, config)},
+                project=project,
             )
             run.seconds = time.perf_counter() - started
             run.returncode = result.returncode
-            run.extracted = record_counts(result.stdout + result.stderr)
-            run.log_tail = (result.stderr or result.stdout)[-4000:]
+            events = log_events(result.stdout + result.stderr)
+            run.extracted = record_counts(events)
+            log = [f"{e.get('level', '?')} {e.get('name', 'meltano')}: {e.get('event', '')}" for e in events]
+            run.log_tail = "\n".join(log)[-4000:] or (result.stderr or result.stdout)[-4000:]
             runs.append(run)
         finally:
             server.stop()

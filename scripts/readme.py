@@ -10,24 +10,17 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.about import ROOT, about
+
 README = ROOT / "README.md"
 BLOCK = re.compile(r"(<!-- (settings|section) ([\w-]+) -->\n)(.*?)(<!-- /\2 -->)", re.S)
 
 
 def settings_table(script: str) -> str:
-    about = subprocess.run(
-        [str(Path(sys.executable).parent / script), "--about", "--format=markdown"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
     # The about page's "Settings" section up to the next heading of the same level.
-    match = re.search(r"^## Settings\n(.*?)(?=^## |\Z)", about, re.M | re.S)
+    match = re.search(r"^## Settings\n(.*?)(?=^## |\Z)", about(script, "markdown"), re.M | re.S)
     if not match:
         raise SystemExit(f"{script} --about has no Settings section")
     return match.group(1).strip() + "\n"

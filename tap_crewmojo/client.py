@@ -3,6 +3,11 @@
 A report answer is either the report itself (CSV by default, JSON when asked) or a job
 (``200 {"success": "true", "jobId": …}``) to poll with ``GET …?jobId=``. CSV is read as a
 stream (``csv.reader`` over the socket) so memory stays flat whatever the report's size.
+
+Fetching a report (:meth:`CrewmojoStream.report_task`) is a task for the tap's request pool:
+it requests the report and polls its job, waiting between polls without holding a worker or a
+limiter slot, and ends with the report's heading row read and at most ``BUFFERED_BYTES`` of
+its body. The thread that writes the records reads the rest as it writes them.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ import csv
 import io
 import time
 import typing as t
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+import msgspec
 import requests
+import urllib3
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tap_crewmojo.columns import (
@@ -25,9 +32,12 @@ from tap_crewmojo.columns import (
     property_names,
     schema_type,
 )
+from workforce_taps.concurrency import Later, run_here, stepwise
 from workforce_taps.http import VendorAPIError, VendorRESTStream
 
 if t.TYPE_CHECKING:
+    import threading
+
     from tap_crewmojo.auth import CrewmojoAuthenticator
 
 # The vendor documents no signal for an expired job; these answers to a poll mean it is gone.
@@ -35,6 +45,12 @@ JOB_GONE_STATUSES = (400, 404, 410)
 WINDOW_FIELDS = ("report_start_date", "report_end_date")
 ROW_FIELD = "report_row"  # the row's 1-based position in its window's report
 REPORT_FIELDS = (*WINDOW_FIELDS, ROW_FIELD)
+#: bytes of a CSV report read while its request holds its limiter slot: a window's report is
+#: usually smaller, so its download ends within the limit; the rest of a larger one stays on
+#: the socket until the records before it are written (memory stays flat)
+BUFFERED_BYTES = 1 << 20
+#: what a broken download raises while it is read
+DOWNLOAD_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError)
 
 
 class JobFailed(VendorAPIError):
@@ -55,17 +71,39 @@ class ReportBody:
     is_text: bool  # CSV: every value a string
 
 
+class PrefixedBody(io.RawIOBase):
+    """A body's bytes read already, then the rest of it from the socket."""
+
+    def __init__(self, head: bytes, rest: urllib3.BaseHTTPResponse | None) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        if self._rest is None:
+            return 0
+        return self._rest.readinto(buffer)
+
+
 class CrewmojoStream(VendorRESTStream):
     """Posts report requests and follows jobs; subclasses turn rows into records."""
 
     rest_method = "POST"
+    # Bodies are read as they arrive; a 1,000,000-row report is never held whole.
+    stream_bodies = True
 
     def __init__(self, *args: t.Any, report_id: str, **kwargs: t.Any) -> None:
         self.report_id = report_id
         super().__init__(*args, **kwargs)
         self.path = f"/v1/integrations/download/{quote(report_id, safe='')}"
-        # Bodies are read as they arrive; a 1,000,000-row report is never held whole.
-        self.requests_session.stream = True
 
     @property
     def url_base(self) -> str:
@@ -126,8 +164,53 @@ class CrewmojoStream(VendorRESTStream):
         response: requests.Response = self.request_decorator(self._request)(prepared, None)
         return response
 
+    def answered(self, response: requests.Response) -> None:
+        """A CSV answer's first ``BUFFERED_BYTES`` are read while the request holds its slot
+        (JSON answers were read whole by :meth:`validate_response`)."""
+        if not response.ok or self._is_json(response):
+            return
+        raw = response.raw
+        raw.decode_content = True
+        # urllib3 reports a body read to its Content-Length as closed, and TextIOWrapper then
+        # refuses the lines it still buffers: only a chunked answer would survive without this.
+        raw.auto_close = False
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while size < BUFFERED_BYTES:
+                chunk = raw.read(BUFFERED_BYTES - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except DOWNLOAD_ERRORS as error:
+            raise self._broken_download(error) from None
+        setattr(response, "_crewmojo_head", (b"".join(chunks), size < BUFFERED_BYTES))  # noqa: B010
+
+    def _body(self, response: requests.Response) -> t.IO[bytes]:
+        """The answer's body: what :meth:`answered` read, then the rest from the socket."""
+        head, ended = getattr(response, "_crewmojo_head", (b"", False))
+        return io.BufferedReader(PrefixedBody(head, None if ended else response.raw))
+
+    def _broken_download(self, error: BaseException) -> ReportError:
+        return ReportError(
+            f"{self.name}: report {self.report_id} broke off while downloading: {type(error).__name__}"
+        )
+
     def fetch_report(self, body: dict[str, t.Any]) -> ReportBody:
-        """Request the report, following its job until it arrives.
+        """The report, fetched in this thread (one request at a time)."""
+        return run_here(self.report_task(body))
+
+    def report_task(
+        self, body: dict[str, t.Any], stop: threading.Event | None = None
+    ) -> Callable[[], ReportBody | Later]:
+        """A pool task fetching the report; its waits for the job hold no worker (see
+        :func:`~workforce_taps.concurrency.stepwise`)."""
+        return stepwise(self._report_steps(body), stop)
+
+    def _report_steps(self, body: dict[str, t.Any]) -> Generator[float, None, ReportBody]:
+        """Request the report, following its job until it arrives; yields each wait between
+        polls (seconds) and returns the report with its heading row read.
 
         A job older than ``job_timeout`` (counted from the request that started it) or gone
         (a poll answered 400/404/410) is abandoned and the report requested anew, at most
@@ -153,7 +236,7 @@ class CrewmojoStream(VendorRESTStream):
                         self.name, self.report_id, age,
                     )  # fmt: skip
                     break
-                time.sleep(min(interval, timeout - age))
+                yield min(interval, timeout - age)
                 try:
                     answer = self._send("GET", None, job_id)
                     self._job_id(answer, job_id)  # raises JobFailed for a failure answer
@@ -220,26 +303,34 @@ class CrewmojoStream(VendorRESTStream):
             return self._json_body(response, self._decoded(response))
         if expect_json:
             # JSON was asked for but the answer is not labelled JSON: sniff it.
-            text = response.content.decode("utf-8-sig")
+            try:
+                data = self._body(response).read()
+            except DOWNLOAD_ERRORS as error:
+                raise self._broken_download(error) from None
+            text = data.decode("utf-8-sig")
             if text.lstrip()[:1] in ("[", "{"):
-                return self._json_body(response, self.decode(response))
+                try:
+                    payload = msgspec.json.decode(data)
+                except msgspec.DecodeError:
+                    raise ReportError(self._unexpected(response, "a body that is not JSON")) from None
+                return self._json_body(response, payload)
             return self._csv_body(response, io.StringIO(text, newline=""))
-        response.raw.decode_content = True
-        # urllib3 reports a body read to its Content-Length as closed, and TextIOWrapper then
-        # refuses the lines it still buffers: only a chunked answer would survive without this.
-        response.raw.auto_close = False
         # The doc's answers say just "Content-Type: text/csv", for which requests assumes
         # ISO-8859-1 (RFC 2616): a charset is believed only when the answer names one.
         named = "charset=" in response.headers.get("Content-Type", "").lower()
         encoding = response.encoding if named and "utf" not in str(response.encoding).lower() else "utf-8-sig"
-        stream = io.TextIOWrapper(t.cast("t.IO[bytes]", response.raw), encoding=encoding, newline="")
+        stream = io.TextIOWrapper(self._body(response), encoding=encoding, newline="")
         return self._csv_body(response, stream)
 
     def _csv_body(self, response: requests.Response, text: t.TextIO) -> ReportBody:
         reader = csv.reader(text)
         # An empty body is read as a report without rows (a server may send nothing for a
         # window that holds no data); discovery, which needs the heading row, fails on it.
-        headings = next(reader, [])
+        try:
+            headings = next(reader, [])
+        except DOWNLOAD_ERRORS as error:
+            response.close()
+            raise self._broken_download(error) from None
         if headings and headings[0].lstrip().startswith(("{", "[")):
             # JSON (a job answer, say) labelled as something else: never read it as a report
             response.close()
@@ -345,10 +436,8 @@ class CrewmojoStream(VendorRESTStream):
                 f"{titles[name]!r} ({name}): value {error} "
                 f"(declared {schema_type(properties[name])}; see column_types)"
             ) from None
-        except (requests.exceptions.RequestException, OSError) as error:
-            raise ReportError(
-                f"{self.name}: report {self.report_id} broke off while downloading: {type(error).__name__}"
-            ) from None
+        except DOWNLOAD_ERRORS as error:
+            raise self._broken_download(error) from None
         finally:
             report.close()
 

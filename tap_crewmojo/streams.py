@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing as t
 from collections.abc import Generator, Iterable, Iterator
 
@@ -11,13 +12,14 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 
-from tap_crewmojo.client import REPORT_FIELDS, ROW_FIELD, WINDOW_FIELDS, CrewmojoStream
+from tap_crewmojo.client import REPORT_FIELDS, ROW_FIELD, WINDOW_FIELDS, CrewmojoStream, ReportBody
 from tap_crewmojo.columns import (
     infer_type,
     property_names,
     property_schema,
     snake_name,
 )
+from workforce_taps.concurrency import RequestPool, run_here
 
 if t.TYPE_CHECKING:
     from singer_sdk import Tap
@@ -108,13 +110,21 @@ class ReportStream(CrewmojoStream):
         return names
 
     # --- windows and state -------------------------------------------------------------
-    def windows(self, context: Context | None) -> list[Window]:
+    def bookmark(self) -> dt.date | None:
+        """The saved bookmark (the next window to fetch), read as the SDK reads it when the
+        stream's sync begins, but also before: every report's windows are planned when the
+        first report starts, so later reports' jobs can run meanwhile."""
+        state = self.stream_state
+        if self.replication_key and state.get("replication_key") == self.replication_key:
+            return _date(state.get("replication_key_value"))
+        return None
+
+    def windows(self) -> list[Window]:
         start = _date(self.config.get("start_date"))
         end = _date(self.config.get("end_date"))
         if self.period == "none" or start is None or end is None:
             return [(start, end)]
-        bookmark = self.get_starting_replication_key_value(context)
-        begin = max(start, _date(bookmark) or start)
+        begin = max(start, self.bookmark() or start)
         # Later windows hold nothing yet; the current, incomplete one is the last fetched.
         last = min(end, today())
         return list(calendar_windows(begin, last, self.period))
@@ -125,7 +135,9 @@ class ReportStream(CrewmojoStream):
         state["replication_key_value"] = day.isoformat()
         self.finalize_state_progress_markers(state)  # writes a STATE message
 
-    def request_body(self, window: Window, content_type: str) -> dict[str, t.Any]:
+    def request_body(self, window: Window, content_type: str | None = None) -> dict[str, t.Any]:
+        """The report request for ``window``, in ``content_type`` (default: the setting)."""
+        content_type = content_type or str(self.config.get("content_type", "csv"))
         body: dict[str, t.Any] = {}
         start, end = window
         if start and end:
@@ -155,18 +167,17 @@ class ReportStream(CrewmojoStream):
             for name, schema in self.schema["properties"].items()
             if selected.get(("properties", name), True)
         }
-        windows = self.windows(context)
+        fetches: ReportFetches = getattr(self._tap, "report_fetches")  # noqa: B009  (a TapCrewmojo)
+        windows = fetches.windows(self)
         if not windows:
             self.logger.info("%s: no window left to fetch", self.name)
-        for number, window in enumerate(windows, start=1):
+        for number, (window, report) in enumerate(fetches.reports(self), start=1):
             start = window[0]
             extra = {
                 name: day.isoformat() if day else None
                 for name, day in zip(WINDOW_FIELDS, window, strict=True)
                 if name in properties
             }
-            content_type = str(self.config.get("content_type", "csv"))
-            report = self.fetch_report(self.request_body(window, content_type))
             yield from self.records_from(report, properties, extra)
             if self.replication_key and start:
                 # Completed windows are never fetched again; the last one is, next run.
@@ -202,6 +213,57 @@ class ReportStream(CrewmojoStream):
             self.name, len(headings), self.report_id, len(sample),
         )  # fmt: skip
         return {"type": "object", "properties": properties}
+
+
+class ReportFetches:
+    """Every selected report's windows in the order the tap syncs them (stream by stream as
+    ``sync_all`` goes, then window order), fetched ahead of the window whose records are being written.
+
+    With ``max_parallel_requests`` 1 each report is fetched in the main thread when its turn
+    comes. Otherwise the tap's workers request up to twice that many reports at once and
+    follow their jobs (:meth:`RequestPool.ordered`); each report is handed to its stream in
+    order, so records, bookmarks and STATE are written by the main thread exactly as in a
+    serial run, and a bookmark never passes a window whose records were not all written.
+    """
+
+    def __init__(self, pool: RequestPool, streams: Iterable[ReportStream]) -> None:
+        self.plan = [(stream, window) for stream in streams for window in stream.windows()]
+        self._stop = threading.Event()  # the run failed: jobs still followed give up
+        tasks = (stream.report_task(stream.request_body(window), self._stop) for stream, window in self.plan)
+        self._reports: Iterator[ReportBody] = (
+            (run_here(task) for task in tasks) if pool.max_parallel == 1 else pool.ordered(tasks)
+        )
+        self._next = 0  # the plan's next report to hand out
+
+    def _planned(self, stream: ReportStream) -> list[int]:
+        return [i for i in range(self._next, len(self.plan)) if self.plan[i][0] is stream]
+
+    def windows(self, stream: ReportStream) -> list[Window]:
+        """The windows :meth:`reports` yields for ``stream``."""
+        planned = self._planned(stream)
+        return [self.plan[i][1] for i in planned] if planned else stream.windows()
+
+    def reports(self, stream: ReportStream) -> Iterator[tuple[Window, ReportBody]]:
+        """``stream``'s windows and their reports, in order. Reports planned for streams
+        before it that stopped early (a ``--test`` run) are closed unread; a stream not
+        planned (nothing to fetch then, or not selected then) fetches its own serially."""
+        planned = self._planned(stream)
+        if not planned:
+            for window in stream.windows():
+                yield window, stream.fetch_report(stream.request_body(window))
+            return
+        try:
+            while self._next <= planned[-1]:
+                owner, window = self.plan[self._next]
+                report = next(self._reports)
+                self._next += 1
+                if owner is stream:
+                    yield window, report
+                else:
+                    report.close()
+        except Exception:
+            self._stop.set()
+            raise
 
 
 def _date(value: t.Any) -> dt.date | None:

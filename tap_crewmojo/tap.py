@@ -14,9 +14,9 @@ from singer_sdk.helpers._classproperty import classproperty
 
 from tap_crewmojo.auth import CrewmojoAuthenticator
 from tap_crewmojo.columns import COLUMN_TYPES, snake_name
-from tap_crewmojo.streams import REPORT_FIELD_SCHEMAS, ReportStream
+from tap_crewmojo.streams import REPORT_FIELD_SCHEMAS, ReportFetches, ReportStream
 from workforce_taps.http import check_api_url
-from workforce_taps.tap import WorkforceTap
+from workforce_taps.tap import MAX_PARALLEL_REQUESTS, WorkforceTap
 
 ENVIRONMENTS = {
     "production": "https://api.crewmojo.com",
@@ -118,6 +118,7 @@ class TapCrewmojo(WorkforceTap):
             title="Job restarts",
             description="How many times a timed-out or expired job is restarted before the run fails.",
         ),
+        MAX_PARALLEL_REQUESTS,
         th.Property(
             "column_types",
             th.ObjectType(
@@ -201,6 +202,13 @@ class TapCrewmojo(WorkforceTap):
             str(self.config["client_secret"]),
             logger=self.logger,
         )
+
+    @functools.cached_property
+    def report_fetches(self) -> ReportFetches:
+        """Planned when the first report syncs: every selected report's windows, in the order
+        sync_all syncs the streams, each report's from its own bookmark."""
+        streams = [s for s in self.streams.values() if isinstance(s, ReportStream) and s.selected]
+        return ReportFetches(self.request_pool, streams)
 
     def discover_streams(self) -> list[Stream]:
         """One stream per report. A catalog's schema is used as given; otherwise the

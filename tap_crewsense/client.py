@@ -13,6 +13,7 @@ A value that cannot be normalised fails the run with an error naming stream and 
 from __future__ import annotations
 
 import re
+import threading
 import typing as t
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
@@ -150,6 +151,11 @@ def to_date(value: t.Any) -> str | None:
         if value == 0:
             return None
         raise UnreadableValue("not a date")
+    return _date_text(value)
+
+
+@lru_cache(maxsize=4096)  # a page repeats the same few dates (every shift of a day)
+def _date_text(value: str) -> str | None:
     text = value.strip()
     if text in NULL_DATES or text.startswith("0000-00-00"):
         return None
@@ -188,14 +194,17 @@ class Normaliser:
         result: dict[str, t.Any] = self.record(record)
         return result
 
-    def _to_datetime(self, value: t.Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return self.timestamps.to_iso(value)
-        if value == 0:
-            return None
-        raise UnreadableValue("not a timestamp")
+    def _datetime_converter(self) -> Converter:
+        to_iso = self.timestamps.to_iso  # bound once: one call per timestamp, not two
+
+        def to_datetime(value: t.Any) -> str | None:
+            if isinstance(value, str):
+                return to_iso(value)
+            if value is None or value == 0:
+                return None
+            raise UnreadableValue("not a timestamp")
+
+        return to_datetime
 
     def _compile(self, schema: dict[str, t.Any], path: str) -> Converter:
         types = schema.get("type", [])
@@ -206,7 +215,9 @@ class Normaliser:
             return self._array(self._compile(schema.get("items", {}), f"{path}[]"), path)
         if kind == "string":
             fmt = schema.get("format")
-            return {"date-time": self._to_datetime, "date": to_date}.get(fmt or "", to_str)
+            if fmt == "date-time":
+                return self._datetime_converter()
+            return to_date if fmt == "date" else to_str
         return {"integer": to_int, "number": to_number, "boolean": to_bool}[kind]
 
     def _array(self, item: Converter, path: str) -> Converter:
@@ -227,10 +238,11 @@ class Normaliser:
         known = frozenset(properties)
 
         def convert(value: t.Any) -> dict[str, t.Any] | None:
-            if value is None or value == []:  # PHP renders an empty object as []
-                return None
-            if not isinstance(value, dict):
-                raise UnreadableValue("not an object")
+            if value.__class__ is not dict:
+                if value is None or value == []:  # PHP renders an empty object as []
+                    return None
+                if not isinstance(value, dict):
+                    raise UnreadableValue("not an object")
             result = {}
             for name, field, ready in fields:
                 if name in value:
@@ -324,7 +336,8 @@ class CrewsenseStream(VendorRESTStream):
 
     def __init__(self, tap: TapCrewsense) -> None:
         super().__init__(tap=tap)
-        self._decoded: tuple[requests.Response | None, t.Any] = (None, None)
+        #: per thread (windows of one stream are fetched on several workers at once)
+        self._decoded = threading.local()
         self.normalise = Normaliser(self.name, self.schema, tap.timestamps, self.logger.warning)
 
     @property
@@ -351,10 +364,11 @@ class CrewsenseStream(VendorRESTStream):
     def page_body(self, response: requests.Response) -> t.Any:
         """The decoded body, parsed once per page (records and next link share it); a 204
         No Content is ``None``, like a JSON ``null``: an empty page either way."""
-        if self._decoded[0] is not response:
-            body = None if response.status_code == 204 else self.decode(response)
-            self._decoded = (response, body)
-        return self._decoded[1]
+        decoded = self._decoded
+        if getattr(decoded, "response", None) is not response:
+            decoded.body = None if response.status_code == 204 else self.decode(response)
+            decoded.response = response
+        return decoded.body
 
     def next_page_url(self, response: requests.Response) -> str | None:
         """The next link, used only for its path and query, re-rooted on ``api_url``: the

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import typing as t
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
+from functools import cached_property, partial
 
 import msgspec
 
 from tap_crewsense import schemas
 from tap_crewsense.client import CrewsenseStream, as_list
+from workforce_taps.concurrency import ChildPrefetch
 from workforce_taps.http import VendorAPIError
 
 if t.TYPE_CHECKING:
@@ -27,6 +29,23 @@ class UsersStream(CrewsenseStream):
     def get_child_context(self, record: Record, context: Context | None) -> dict[str, t.Any]:
         return {"user_id": record["user_id"]}
 
+    @cached_property
+    def prefetch(self) -> ChildPrefetch:
+        return ChildPrefetch(self.request_pool)
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Users in order; the qualifiers of the next users are fetched on the workers while
+        the SDK syncs the children of earlier ones."""
+        children = [child for child in self.child_streams if child.selected]
+        yield from self.prefetch.ahead(
+            super().get_records(context),
+            lambda user: [
+                (UserQualifiersStream.prefetch_key(user["user_id"]), child.fetcher(user["user_id"]))
+                for child in children
+                if isinstance(child, UserQualifiersStream)
+            ],
+        )
+
 
 class UserQualifiersStream(CrewsenseStream):
     name = "user_qualifiers"
@@ -35,6 +54,22 @@ class UserQualifiersStream(CrewsenseStream):
     schema = schemas.USER_QUALIFIERS
     parent_stream_type = UsersStream
     state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no bookmark per user
+
+    @staticmethod
+    def prefetch_key(user_id: t.Any) -> tuple[str, str]:
+        """The same for a user's raw id (``848`` or ``"848"``) and its normalised one."""
+        return ("user_qualifiers", str(user_id).strip())
+
+    def fetcher(self, user_id: t.Any) -> Callable[[], list[dict[str, t.Any]]]:
+        """A worker task: every page of one user's qualifiers, parsed, not post-processed."""
+        return lambda: list(self.request_records({"user_id": user_id}))
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        assert context is not None
+        parent = self._tap.streams[UsersStream.name]
+        assert isinstance(parent, UsersStream)
+        rows = parent.prefetch.take(self.prefetch_key(context["user_id"]))
+        return super().get_records(context) if rows is None else rows
 
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         assert context is not None
@@ -180,10 +215,9 @@ class DateWindowStream(BookmarkedStream):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.window: tuple[date, date] | None = None
         #: keys emitted in this run → (the last day the record can come back, the hashes of
         #: the contents emitted under the key); exact repeats are dropped
-        self._seen: dict[tuple[t.Any, ...], tuple[str | None, set[int]]] = {}
+        self._seen: dict[tuple[t.Any, ...], tuple[str | None, tuple[int, ...]]] = {}
         self.repeats = 0
 
     def windows(self) -> Iterator[tuple[date, date]]:
@@ -198,20 +232,52 @@ class DateWindowStream(BookmarkedStream):
             yield first, last
             first = last + timedelta(days=1)
 
+    @staticmethod
+    def window_of(context: Context | None) -> tuple[date, date]:
+        """The window a request is for: it travels in the request's context (several windows
+        of one stream are in flight at once), as ISO dates (the SDK logs the context)."""
+        assert context is not None
+        return date.fromisoformat(context["window_first"]), date.fromisoformat(context["window_last"])
+
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
-        assert self.window is not None
-        first, last = self.window
+        first, last = self.window_of(context)
         if self.dates_only:
             return {"start": first.isoformat(), "end": last.isoformat()}
         # The whole of the last day, whichever way the vendor reads `end` (inclusive or not).
         return {"start": f"{first} 00:00:00", "end": f"{last} 23:59:59"}
 
+    def fetch_window(self, first: date, last: date) -> list[dict[str, t.Any]]:
+        """A worker task: every page of one window, parsed but not post-processed. The pages
+        of a window follow each other's next links, so they are read one after the other."""
+        window = {"window_first": first.isoformat(), "window_last": last.isoformat()}
+        return [row for row in self.request_records(window) if self.in_window(row, first, last)]
+
+    def in_window(self, row: dict[str, t.Any], first: date, last: date) -> bool:
+        """Whether a parsed row belongs to the window asked for (all, unless overridden)."""
+        return True
+
+    def fetched_windows(self) -> Iterator[tuple[tuple[date, date], list[dict[str, t.Any]]]]:
+        """Each window with its rows, in window order; with ``max_parallel_requests`` above
+        1 the next windows are fetched on the workers meanwhile (at most twice as many as
+        may be in flight), else each is fetched here when its turn comes, as one request
+        after another."""
+        pool = self.request_pool
+        windows = list(self.windows())
+        rows: Iterator[list[dict[str, t.Any]]]
+        if pool.max_parallel == 1:
+            rows = (self.fetch_window(*window) for window in windows)
+        else:
+            rows = pool.ordered(partial(self.fetch_window, *window) for window in windows)
+        return zip(windows, rows, strict=True)
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Records window after window; the bookmark moves (and STATE is written) after the
+        last record of each window has been handed on, so it covers only windows whose
+        records have all been written, however many were in flight."""
         today = self._tap.settings.today
-        for first, last in self.windows():
-            self.window = (first, last)
+        for (first, last), rows in self.fetched_windows():
             self.forget_before(first)
-            yield from super().get_records(context)
+            yield from rows
             previous = self.stream_state.get("replication_key_value")
             bookmark = min(last, today).isoformat()
             if isinstance(previous, str) and previous[:10] > bookmark:
@@ -227,15 +293,18 @@ class DateWindowStream(BookmarkedStream):
         assert record is not None
         key = tuple(map(record.get, self.primary_keys))
         content = hash(msgspec.json.encode(record))
-        contents = self._seen.setdefault(key, (self.last_relevant_day(record), set()))[1]
+        seen = self._seen.get(key)
+        if seen is None:  # the common case: a key not seen yet in this run
+            self._seen[key] = (self.last_relevant_day(record), (content,))
+            return record
+        last_day, contents = seen
         if content in contents:
             self.repeats += 1
             return None
-        if contents:
-            # Not a repeat: another record with the same key (or one changed between two
-            # requests). Emitted, never dropped; a key-based loader keeps the last one.
-            self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
-        contents.add(content)
+        # Not a repeat: another record with the same key (or one changed between two
+        # requests). Emitted, never dropped; a key-based loader keeps the last one.
+        self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
+        self._seen[key] = (last_day, (*contents, content))
         return record
 
     def forget_before(self, first: date) -> None:
@@ -251,7 +320,9 @@ class DateWindowStream(BookmarkedStream):
 
 class TimeOffsStream(DateWindowStream):
     """Month pages via ``metadata.links.next``; a segment straddling a month boundary is on
-    both pages and is emitted once."""
+    both pages and is emitted once. Windows are read side by side, the month pages of one
+    window one after the other: where a page ends is the server's to say (calendar months
+    or 31-day steps), so the next page's ``after`` is known only from the previous answer."""
 
     name = "time_offs"
     path = "/v1/time_offs"
@@ -279,9 +350,13 @@ class ScheduleShiftsStream(DateWindowStream):
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         """Up to the midnight after the window: the docs' periods are half-open (``next``
         starts where ``end`` was), so ``days`` may stop before the day of ``end``."""
-        assert self.window is not None
-        first, last = self.window
+        first, last = self.window_of(context)
         return {"start": f"{first} 00:00:00", "end": f"{last + timedelta(days=1)} 00:00:00"}
+
+    def in_window(self, row: dict[str, t.Any], first: date, last: date) -> bool:
+        """Not the day after (or before) the window, which the answer may include."""
+        on = str(row["date"] or "")[:10]
+        return not on or first.isoformat() <= on <= last.isoformat()
 
     def records_in(self, body: t.Any, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         days = _field(body, "days")
@@ -289,15 +364,10 @@ class ScheduleShiftsStream(DateWindowStream):
             days = [{"date": key, **value} for key, value in days.items() if isinstance(value, dict)]
         if not isinstance(days, list):
             raise VendorAPIError(self.unexpected_shape(response), response)
-        assert self.window is not None
-        first, last = (day.isoformat() for day in self.window)
         for day in days:  # assignments and shifts may come as PHP maps (see `as_list`)
             for assignment in as_list(_field(day, "assignments")) or []:
                 for shift in as_list(_field(assignment, "shifts")) or []:
-                    record = self.flatten(day, assignment, shift)
-                    on = str(record["date"] or "")[:10]
-                    if not on or first <= on <= last:  # not the day after (or before) the window
-                        yield record
+                    yield self.flatten(day, assignment, shift)
 
     @staticmethod
     def flatten(
@@ -375,7 +445,11 @@ class AvailabilityPeriodsStream(DateWindowStream):
 
 class LogsStream(BookmarkedStream):
     """The system log, 50 a page, filtered with ``after``; the bookmark is the newest
-    ``created`` seen, saved once every page has been read (the log comes newest first)."""
+    ``created`` seen, saved once every page has been read (the log comes newest first).
+
+    Pages are read one after the other, whatever ``max_parallel_requests``: they are offsets
+    into a log that grows while it is read, so a page read before the one above it could
+    miss the entry that a new one pushes across their boundary."""
 
     name = "logs"
     path = "/v1/logs"

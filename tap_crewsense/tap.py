@@ -15,7 +15,7 @@ from tap_crewsense.auth import CrewsenseAuthenticator
 from tap_crewsense.client import Timestamps
 from tap_crewsense.streams import STREAMS
 from workforce_taps.http import check_api_url
-from workforce_taps.tap import WorkforceTap
+from workforce_taps.tap import MAX_PARALLEL_REQUESTS, WorkforceTap
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -97,54 +97,69 @@ class TapCrewsense(WorkforceTap):
             "client_id",
             th.StringType,
             required=True,
-            description="API key (client id) from System Settings → Integrations",
+            title="Client ID",
+            description="API key (client id) from System Settings → Integrations → "
+            "Generate new API credentials",
         ),
         th.Property(
             "client_secret",
             th.StringType,
             required=True,
             secret=True,
+            title="Client secret",
             description="API secret paired with the client id",
         ),
         th.Property(
             "api_url",
             th.StringType,
             default=DEFAULT_API_URL,
+            title="API URL",
             description="Base URL of the API (https; plain http only for loopback hosts)",
         ),
         th.Property(
             "start_date",
             th.DateType,
             required=True,
+            title="Start date",
             description="First day of dated data (time off, schedule, payroll, …) and of the system log",
         ),
         th.Property(
             "end_date",
             th.DateType,
+            title="End date",
             description="Last day of dated data, inclusive (default: today + lookahead_days)",
         ),
         th.Property(
             "lookback_days",
             th.IntegerType,
             default=7,
+            title="Lookback days",
             description="Days re-read before the bookmark on every incremental run",
         ),
         th.Property(
             "lookahead_days",
             th.IntegerType,
             default=60,
+            title="Lookahead days",
             description="Days after today read when end_date is not set",
         ),
         th.Property(
             "timezone",
             th.StringType,
             default="UTC",
+            title="Time zone",
             description=(
                 "IANA zone of the organisation; timezoneless vendor timestamps are read in it "
                 "and emitted with their offset"
             ),
         ),
-        th.Property("user_agent", th.StringType, description="User-Agent header sent with every request"),
+        th.Property(
+            "user_agent",
+            th.StringType,
+            title="User agent",
+            description="User-Agent header sent with every request",
+        ),
+        MAX_PARALLEL_REQUESTS,
     ).to_dict()
 
     def setting_errors(self) -> list[str]:

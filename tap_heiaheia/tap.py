@@ -6,13 +6,9 @@ import typing as t
 from datetime import date
 from functools import cached_property
 
-import msgspec
 from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers._state import StateWriter
-from singer_sdk.helpers.types import TapState
-from singer_sdk.singerlib import StateMessage
 
 from tap_heiaheia import streams
 from tap_heiaheia.auth import HeiaHeiaAuthenticator
@@ -34,83 +30,79 @@ STREAM_TYPES: tuple[type[Stream], ...] = (
 )
 
 
-class EncodedStateMessage(StateMessage):
-    """A STATE message serialised as it is: the SDK's generic dataclass conversion copies the
-    whole state recursively, which with a bookmark per organisation costs more than the sync."""
-
-    def to_dict(self) -> dict[str, t.Any]:
-        return {"type": "STATE", "value": self.value}
-
-
-class EncodedStateWriter(StateWriter):
-    """Writes a STATE only when the state changed, compared in its encoded form (the SDK keeps
-    a deep copy of the last state to compare with, another recursive copy per message)."""
-
-    def __init__(self, message_writer: t.Any) -> None:
-        super().__init__(message_writer)
-        self._last_encoded = b""
-
-    def write_state(self, state: TapState) -> None:
-        encoded = msgspec.json.encode(state)
-        if encoded != self._last_encoded:
-            self._message_writer.write_message(EncodedStateMessage(value=state))
-            self._last_encoded = encoded
-
-
 class TapHeiaHeia(WorkforceTap):
     """Organisations, usage snapshots, energy levels and survey reports from HeiaHeia."""
 
     name = "tap-heiaheia"
 
     config_jsonschema = th.PropertiesList(
-        th.Property("client_id", th.StringType, required=True, description="API client id"),
         th.Property(
-            "client_secret", th.StringType, required=True, secret=True, description="API client secret"
+            "client_id",
+            th.StringType,
+            required=True,
+            title="Client ID",
+            description="API client id from the HeiaHeia technical team",
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="Client secret",
+            description="API client secret from the HeiaHeia technical team",
         ),
         th.Property(
             "email",
             th.StringType,
+            title="Email",
             description="Admin user's email for the magic_token grant (with magic_token)",
         ),
         th.Property(
             "magic_token",
             th.StringType,
             secret=True,
+            title="Magic token",
             description="Magic token from HeiaHeia for the magic_token grant (with email)",
         ),
         th.Property(
             "username",
             th.StringType,
+            title="Username",
             description="Admin user's email for the password grant (with password)",
         ),
         th.Property(
             "password",
             th.StringType,
             secret=True,
+            title="Password",
             description="Admin user's password for the password grant (with username)",
         ),
         th.Property(
             "api_url",
             th.StringType,
             default=DEFAULT_API_URL,
+            title="API URL",
             description="API base URL (https; plain http only for loopback hosts)",
         ),
         th.Property(
             "size_classes",
             th.ArrayType(th.IntegerType),
             default=[50, 10000],
+            title="Size classes",
             description="Organisation size classes to sync (20, 50, 10000); small ones never "
             "have interesting data, says the vendor",
         ),
         th.Property(
             "organisation_ids",
             th.ArrayType(th.IntegerType),
+            title="Organisation IDs",
             description="Only these organisations (also how a large sync is split across runs)",
         ),
         th.Property(
             "start_date",
             th.DateType,
             required=True,
+            title="Start date",
             description="First energy-levels period: the period holding this date",
         ),
         th.Property(
@@ -118,12 +110,14 @@ class TapHeiaHeia(WorkforceTap):
             th.StringType,
             default="month",
             allowed_values=list(PERIODS),
+            title="Energy-levels period",
             description="Energy-levels reporting period: month, week (ISO, Monday-Sunday) or quarter",
         ),
         th.Property(
             "min_accepted_members",
             th.IntegerType,
             default=5,
+            title="Minimum accepted members",
             description="Energy levels only for organisations with at least this many accepted "
             "HeiaHeia members (hh_core_accepted_membership_count)",
         ),
@@ -131,6 +125,7 @@ class TapHeiaHeia(WorkforceTap):
             "per_page",
             th.IntegerType,
             default=MAX_PER_PAGE,
+            title="Page size",
             description="Page size for organisations and reports (1-500)",
         ),
     ).to_dict()
@@ -141,7 +136,6 @@ class TapHeiaHeia(WorkforceTap):
         #: survey_reports → survey_report_data: each organisation's listed reports
         self.listed_reports: dict[int, list[streams.ReportRef]] = {}
         super().__init__(*args, **kwargs)
-        self._state_writer = EncodedStateWriter(self.message_writer)
 
     def setting_errors(self) -> list[str]:
         """Checks the JSON schema cannot express; each message names its setting."""

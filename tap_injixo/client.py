@@ -170,10 +170,10 @@ class InjixoStream(VendorRESTStream):
 
     def require_keys(self, record: dict[str, t.Any]) -> tuple[t.Any, ...]:
         """The record's primary key; a record without one is an error naming the field."""
-        key = tuple(record.get(name) for name in self.primary_keys)
-        for name, value in zip(self.primary_keys, key, strict=True):
-            if value is None:
-                raise InvalidValueError(f"{self.name}: record without its key field {name!r}")
+        key = tuple(map(record.get, self.primary_keys))
+        if None in key:
+            name = self.primary_keys[key.index(None)]
+            raise InvalidValueError(f"{self.name}: record without its key field {name!r}")
         return key
 
     # --- field pushdown ---------------------------------------------------------------

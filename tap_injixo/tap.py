@@ -14,7 +14,8 @@ from tap_injixo import streams
 from tap_injixo.auth import personal_access_token_authenticator
 from tap_injixo.client import DEFAULT_API_URL, InjixoStream, api_base
 from tap_injixo.schemas import LEVELS
-from workforce_taps.tap import WorkforceTap
+from workforce_taps.concurrency import ChildPrefetch
+from workforce_taps.tap import MAX_PARALLEL_REQUESTS, WorkforceTap
 
 STREAM_TYPES: tuple[type[InjixoStream], ...] = (
     streams.EmployeesStream,
@@ -106,6 +107,7 @@ class TapInjixo(WorkforceTap):
             title="Request timeout",
             description="Seconds to wait for an answer (the server itself gives up after 25)",
         ),
+        MAX_PARALLEL_REQUESTS,
     ).to_dict()
 
     def setting_errors(self) -> list[str]:
@@ -167,6 +169,11 @@ class TapInjixo(WorkforceTap):
     def authenticator(self) -> BearerTokenAuthenticator:
         """One authenticator for every stream and request."""
         return personal_access_token_authenticator(str(self.config["api_token"]))
+
+    @cached_property
+    def child_prefetch(self) -> ChildPrefetch:
+        """Employees' contracts and memberships, requested ahead of the SDK's child syncs."""
+        return ChildPrefetch(self.request_pool)
 
     def discover_streams(self) -> list[Stream]:
         return [stream_type(self) for stream_type in STREAM_TYPES]

@@ -8,6 +8,7 @@ test, so earlier `make demo` runs (and their state) do not leak in.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -36,3 +37,14 @@ def test_meltano_run_loads_every_sandbox_record(tmp_path: Path) -> None:
         for stream, expected in run.expected.items():
             assert loaded.get((run.schema, stream), 0) == expected, (run.extractor, stream)
             assert run.extracted.get(stream) == expected, (run.extractor, stream, "extracted")
+
+
+def test_meltano_commands_in_this_project_log_no_warning(tmp_path: Path) -> None:
+    """Meltano 4 warns on every command of a project whose meltano.yml has a `version:` key,
+    and on settings it finds deprecated."""
+    assert shutil.which("meltano"), "meltano is not on PATH: run the tests with `make test`"
+    env = {**os.environ, "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}"}
+    for vendor in demo.available_vendors():
+        result = demo.meltano("config", "list", f"tap-{vendor}", env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert demo.meltano_warnings(result.stdout + result.stderr) == []

@@ -218,3 +218,40 @@ def test_child_streams_send_their_schema_once_per_run(vendor: str, tap_path: str
     children = {"crewsense": "user_qualifiers", "injixo": "employee_contracts"}[vendor]
     assert result.records(children)
     assert set(schemas.values()) == {1}, schemas
+
+
+class _PartialRaw:
+    """A raw (unbuffered) stdout that takes at most a few bytes per write, as pipes may."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, chunk: memoryview) -> int:
+        taken = bytes(chunk[:7])
+        self.data += taken
+        return len(taken)
+
+
+class _Stdout:
+    def __init__(self) -> None:
+        self.buffer = _PartialRaw()
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_buffered_writer_survives_partial_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from singer_sdk.singerlib import RecordMessage, StateMessage
+
+    from workforce_taps.output import BufferedMsgSpecWriter
+
+    stdout = _Stdout()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    writer = BufferedMsgSpecWriter()
+    writer.write_message(RecordMessage(stream="users", record={"user_id": 1}))
+    writer.write_message(StateMessage(value={"bookmarks": {}}))
+    writer.write_message(RecordMessage(stream="users", record={"user_id": 2}))
+    writer.flush()
+    lines = bytes(stdout.buffer.data).splitlines()
+    assert [line.count(b'"user_id"') for line in lines] == [1, 0, 1]
+    assert b'"STATE"' in lines[1]

@@ -3,23 +3,27 @@
 - :func:`check_api_url`: tokens travel only over https (plain http only to loopback hosts).
 - :class:`VendorRESTStream`: a ``RESTStream`` whose retries honour ``Retry-After``, whose error
   messages name stream, request path and status (never a body of personal data, never a token),
-  which parses each page once with msgspec, and which renews its token once on a 401.
+  which parses each page once with msgspec, and which renews its token once on a 401. Every
+  request passes the tap's one :class:`~workforce_taps.concurrency.AdaptiveLimiter` on a
+  session of its own thread, so a stream's pages may be fetched on worker threads.
 """
 
 from __future__ import annotations
 
 import email.utils
 import ipaddress
-import os
+import threading
 import time
 import typing as t
-from functools import cached_property
 from urllib.parse import urlsplit
 
 import msgspec
 import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.streams import RESTStream
+
+from workforce_taps.concurrency import THROTTLE_STATUSES, RequestPool
+from workforce_taps.output import DirectRecordStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -70,17 +74,21 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
 
 
 def retry_waits(
-    base: float = 1.0, maximum: float = 60.0
+    base: float = 1.0, maximum: float = 60.0, waited_elsewhere: frozenset[int] = frozenset()
 ) -> t.Generator[float, BaseException | None, None]:
     """A backoff wait generator: ``Retry-After`` when the server sends one, else exponential.
 
     The backoff library sends each caught exception into the generator before asking for
-    the next wait, so the wait can depend on the failed response.
+    the next wait, so the wait can depend on the failed response. Answers whose status is in
+    ``waited_elsewhere`` get no wait here: a limiter holds their retry (and every other request).
     """
     attempt = 0
     exception = yield 0.0  # primed by backoff with None
     while True:
         response = getattr(exception, "response", None)
+        if response is not None and response.status_code in waited_elsewhere:
+            exception = yield 0.0
+            continue
         hinted = retry_after_seconds(response)
         wait = hinted if hinted is not None else min(base * 2**attempt, maximum)
         attempt += 1
@@ -95,7 +103,7 @@ class VendorAPIError(FatalAPIError):
         self.response = response
 
 
-class VendorRESTStream(RESTStream[t.Any]):
+class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
     """Base of every tap's client stream."""
 
     #: how many attempts a retriable failure gets before the run fails
@@ -103,21 +111,26 @@ class VendorRESTStream(RESTStream[t.Any]):
     #: first exponential wait in seconds when the server gives no Retry-After
     backoff_base = 1.0
     timeout = 60
+    #: answers that mean "too many requests": every request pauses, fewer run at once
+    throttle_statuses: t.ClassVar[frozenset[int]] = THROTTLE_STATUSES
+    #: read bodies as they arrive (``stream=True``), passed per request: sessions are per
+    #: thread and shared by every stream of the tap
+    stream_bodies: t.ClassVar[bool] = False
 
     @property
     def url_base(self) -> str:
         return check_api_url(str(self.config["api_url"]))
 
-    @cached_property
+    @property
+    def request_pool(self) -> RequestPool:
+        """The tap's one pool: its limiter bounds every request of the process."""
+        pool: RequestPool = getattr(self._tap, "request_pool")  # noqa: B009  (a WorkforceTap)
+        return pool
+
+    @property
     def requests_session(self) -> requests.Session:
-        """Environment settings (proxies, CA bundle) resolved once for the API host: requests
-        would look them up on every request (about a millisecond each), and would also send
-        ~/.netrc credentials."""
-        session = requests.Session()
-        session.trust_env = False
-        session.proxies.update(requests.utils.get_environ_proxies(self.url_base))
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        return session
+        """The calling thread's session (see :meth:`RequestPool.session`)."""
+        return self.request_pool.session(self.url_base)
 
     _schema_written = False
 
@@ -130,7 +143,7 @@ class VendorRESTStream(RESTStream[t.Any]):
 
     # --- retries --------------------------------------------------------------------
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
-        return retry_waits(self.backoff_base)
+        return retry_waits(self.backoff_base, waited_elsewhere=self.throttle_statuses)
 
     def backoff_max_tries(self) -> int:
         return self.max_tries
@@ -141,17 +154,30 @@ class VendorRESTStream(RESTStream[t.Any]):
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
         what = type(exc).__name__
+        wait = details.get("wait") or 0.0
         if isinstance(exc, RetriableAPIError) and exc.response is not None:
             what = f"status {exc.response.status_code}"
+            if exc.response.status_code in self.throttle_statuses:
+                limiter = self.request_pool.limiter
+                wait = max(0.0, limiter.paused_until - time.monotonic())
+                what += f" (every request paused, at most {limiter.limit} in flight)"
         self.logger.warning(
             "%s: retrying %s after %s in %.1f s (attempt %d of %d)",
             self.name,
             self.path,
             what,
-            details.get("wait") or 0.0,
+            wait,
             details.get("tries") or 0,
             self.max_tries,
         )
+
+    _costs_lock = threading.Lock()
+
+    def update_sync_costs(
+        self, request: requests.PreparedRequest, response: requests.Response, context: Context | None
+    ) -> dict[str, int]:
+        with self._costs_lock:  # a read-modify-write of the stream's totals, from any worker
+            return super().update_sync_costs(request, response, context)
 
     # --- errors ---------------------------------------------------------------------
     def vendor_error_message(self, response: requests.Response) -> str:
@@ -181,16 +207,57 @@ class VendorRESTStream(RESTStream[t.Any]):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
+        """Send once through the tap's limiter; a throttled answer pauses every request."""
+        limiter = self.request_pool.limiter
+        with limiter.slot() as slot:
+            try:
+                response = self._send_renewing(prepared_request, context)
+                self.answered(response)
+            except RetriableAPIError as error:
+                if error.response is not None and error.response.status_code in self.throttle_statuses:
+                    limiter.throttled(slot, retry_after_seconds(error.response))
+                raise
+        limiter.succeeded()
+        return response
+
+    def answered(self, response: requests.Response) -> None:
+        """A valid answer, while its request still holds its limiter slot: a stream reading
+        bodies as they arrive reads what it must here, so the server's count of requests in
+        flight stays within the limit."""
+
+    def _send_renewing(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
         """Send once; on a 401 renew the token (if the authenticator can) and send once more."""
         try:
-            return super()._request(prepared_request, context)
+            return self._send_once(prepared_request, context)
         except VendorAPIError as error:
             renew = getattr(self.authenticator, "renew_after_unauthorized", None)
             response = getattr(error, "response", None)
             if renew is None or response is None or not self.is_unauthorized(response):
                 raise
             renew(response)
-        return super()._request(prepared_request, context)
+        return self._send_once(prepared_request, context)
+
+    def _send_once(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """The SDK's ``_request``, with :attr:`stream_bodies` passed per request."""
+        authenticated = self.authenticator(prepared_request)
+        response = self.requests_session.send(
+            authenticated,
+            timeout=self.timeout,
+            allow_redirects=self.allow_redirects,
+            stream=self.stream_bodies,
+        )
+        self._write_request_duration_log(
+            endpoint=self.path,
+            response=response,
+            context=context,
+            extra_tags={"url": authenticated.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
+        )
+        self.validate_response(response)
+        return response
 
     def validate_response(self, response: requests.Response) -> None:
         if response.status_code in self.extra_retry_statuses or response.status_code >= 500:

@@ -1,16 +1,65 @@
-"""The base every tap here shares: its distribution, the buffered writer, one-line setting errors."""
+"""The base every tap here shares: its distribution, the buffered writer and STATE writer,
+one-line setting errors, the request pool, a non-zero exit when a run is stopped by a signal,
+and the garbage collector kept off the start-up objects."""
 
 from __future__ import annotations
 
+import gc
+import sys
+import typing as t
+from functools import cached_property
+
 from singer_sdk import Tap
+from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from workforce_taps.output import BufferedMsgSpecWriter
+from workforce_taps.concurrency import RequestPool
+from workforce_taps.output import BufferedMsgSpecWriter, EncodedStateWriter
+
+if t.TYPE_CHECKING:
+    from types import FrameType
+
+MAX_PARALLEL_REQUESTS = th.Property(
+    "max_parallel_requests",
+    th.IntegerType(minimum=1, maximum=16),
+    default=4,
+    title="Max parallel requests",
+    description=(
+        "At most this many API requests in flight at once (1 = one at a time). Records, their "
+        "order and the state are the same whatever the value; a 429 or 503 answer pauses every "
+        "request and halves the number in flight, which then grows back."
+    ),
+)
 
 
 class WorkforceTap(Tap):
     package_name = "workforce-taps"  # the distribution that carries the taps, for --version
     message_writer_class = BufferedMsgSpecWriter
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._state_writer = EncodedStateWriter(self.message_writer)
+
+    @classmethod
+    def invoke(cls, **options: t.Any) -> None:
+        """The command line run, with what exists before it (modules and their objects, alive
+        until the process ends) moved out of the garbage collector's sight: the collections
+        that a sync's millions of short-lived record objects trigger would otherwise walk all
+        of it again each time (a tenth of a large sync's CPU time, measured)."""
+        gc.freeze()
+        super().invoke(**options)
+
+    @cached_property
+    def request_pool(self) -> RequestPool:
+        """One per process: every request of every stream passes its limiter."""
+        return RequestPool(int(self.config.get("max_parallel_requests", 1)))
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """Stopped by SIGTERM/SIGINT: exit at once and non-zero (the SDK exits 0, which tells a
+        scheduler that an unfinished run succeeded). Worker threads are daemons, so requests
+        in flight do not hold the exit up; records after the last STATE are re-read next run."""
+        self.logger.warning("Stopped by signal %d before the sync finished", signum)
+        sys.exit(128 + signum)
 
     def setting_errors(self) -> list[str]:
         """Checks the JSON schema cannot express; each message names its setting."""

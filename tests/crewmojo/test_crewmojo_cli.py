@@ -82,7 +82,7 @@ def test_killed_run_resumes_from_its_last_state(start_sandbox: StartSandbox) -> 
     assert resumed.returncode == 0, resumed.stderr
     fetched_again = requested_windows(server, "oneonone.meetings")[1:]  # after the sample
     start = int(bookmark.replace("-", ""))
-    assert fetched_again[0][0] == start  # no completed window is fetched twice
+    assert min(fetched_again)[0] == start  # no completed window is fetched twice
     # The windows completed before the kill plus everything resumed: nothing lost.
     done_before = [r for r in killed.records("oneonone_meetings") if r["report_start_date"] < bookmark]
     after = resumed.records("oneonone_meetings")

@@ -11,7 +11,16 @@ from taputil import run_sync
 
 from crewsense import app_of, catalog_selecting, tap_config
 from tap_crewsense import schemas
-from tap_crewsense.client import NormalisationError, Normaliser, Timestamps, find_next_link, to_bool, to_int
+from tap_crewsense.client import (
+    NormalisationError,
+    Normaliser,
+    Timestamps,
+    UnreadableValue,
+    find_next_link,
+    to_bool,
+    to_date,
+    to_int,
+)
 from tap_crewsense.tap import TapCrewsense
 from workforce_taps.sandbox.core import SandboxServer
 
@@ -50,6 +59,18 @@ def test_scalars() -> None:
     for bad in ("12a", "1.5", [1]):
         with pytest.raises(ValueError):  # noqa: PT011
             to_int(bad)
+
+
+def test_dates() -> None:
+    """Dates are cached like timestamps: a bad one is refused every time, never remembered."""
+    vendor = ["2016-08-13", " 2016-08-13 ", "2016-08-13 00:00:00", "", "0", "0000-00-00", None, 0]
+    assert [to_date(v) for v in vendor] == ["2016-08-13"] * 3 + [None] * 5
+    for _ in range(2):
+        for bad in ("2016-13-45", "2016-08-13 08:00:00", "soon"):
+            with pytest.raises(ValueError):  # noqa: PT011  (the converters' contract)
+                to_date(bad)
+    with pytest.raises(UnreadableValue, match="not a date"):
+        to_date(["2016-08-13"])  # not hashable: refused, not a cache error
 
 
 def test_records_are_normalised_and_undocumented_fields_reported() -> None:

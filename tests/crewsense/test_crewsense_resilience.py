@@ -34,10 +34,12 @@ def test_the_token_is_renewed_ahead_of_its_expiry(start_sandbox: StartSandbox) -
 def test_a_token_revoked_mid_run_is_renewed_once_and_the_run_completes(start_sandbox: StartSandbox) -> None:
     server = start_sandbox("crewsense")
     server.inject("revoke_tokens", r"^/v1/time_offs$", after=1)
-    config = tap_config(server, days_back=70, days_ahead=0)
+    config = tap_config(server, days_back=70, days_ahead=0, max_parallel_requests=4)
     result = run_sync(TapCrewsense, config, catalog=catalog_selecting(*FEW_STREAMS))
     refused = [e for e in server.log if e.status == 401]
-    assert [e.path for e in refused] == ["/v1/time_offs"]
+    # every window request in flight with the revoked token is refused; one renews it
+    assert {e.path for e in refused} == {"/v1/time_offs"}
+    assert len(refused) <= 4
     assert app_of(server).tokens_issued == 2
     assert len(result.records("time_offs")) == app_of(server).expected_counts(config)["time_offs"]
 

@@ -40,8 +40,8 @@ def test_invalid_token_fails_at_once_without_showing_it(
 def test_token_revoked_mid_run_stops_the_run(start_sandbox: Callable[..., SandboxServer]) -> None:
     server = start_injixo(start_sandbox)
     server.inject("revoke_tokens", r"/schedule/", after=3)
-    with pytest.raises(FatalAPIError, match=TOKEN_MESSAGE):
-        run_sync(TapInjixo, injixo_config(server))
+    with pytest.raises(FatalAPIError, match=TOKEN_MESSAGE):  # one request in flight: one 401
+        run_sync(TapInjixo, injixo_config(server, max_parallel_requests=1))
     assert server.log[-1].status == 401
     assert [e.status for e in server.log].count(401) == 1
 

@@ -416,10 +416,10 @@ def test_a_429_without_retry_after_is_retried_as_it_is(serve: Callable[..., Sand
     result = run_sync(TapInjixo, config_for(server))
     assert len(result.records("schedules")) == 17
     windows = [(e.path[-10:], e.arg("end_date"), e.status) for e in server.log if "/schedule/" in e.path]
-    assert windows == [
+    assert sorted(windows) == [  # several windows may be in flight at once
         ("2020-01-01", "2020-01-04", 200),
-        ("2020-01-05", "2020-01-08", 429),
         ("2020-01-05", "2020-01-08", 200),
+        ("2020-01-05", "2020-01-08", 429),
         ("2020-01-09", "2020-01-10", 200),
     ]
 

@@ -39,7 +39,7 @@ def test_windows_that_time_out_are_halved_for_that_unit(
     # 60 employee-days fit in the 25 s the server allows: the big team's 7-day windows
     # (about 90) do not, its 3-day windows and every other unit's 7-day windows do.
     server = start_injixo(start_sandbox, seconds_per_employee_day=25 / 60)
-    config = injixo_config(server)
+    config = injixo_config(server, max_parallel_requests=1)  # the serial sequence
     result = run_sync(TapInjixo, config)
 
     big = unit_requests(server, BIG_UNIT)
@@ -62,7 +62,7 @@ def test_a_client_timeout_also_halves_the_window(
 ) -> None:
     server = start_injixo(start_sandbox)
     server.inject("delay", r"^/v1/planning_units/1300/schedule/", delay=1.5)
-    config = injixo_config(server, request_timeout=1, planning_unit_ids=[1300])
+    config = injixo_config(server, request_timeout=1, planning_unit_ids=[1300], max_parallel_requests=1)
     result = run_sync(TapInjixo, config)
     days = [window(e)[1] for e in unit_requests(server, 1300)]
     assert days[:3] == [7, 3, 3]
@@ -77,7 +77,7 @@ def test_a_single_day_that_keeps_timing_out_fails_after_retries(
     server.inject(
         "status", r"^/v1/planning_units/1300/", times=99, status=504, headers={"Retry-After": "0"}
     )
-    config = injixo_config(server, window_days=2, planning_unit_ids=[1300])
+    config = injixo_config(server, window_days=2, planning_unit_ids=[1300], max_parallel_requests=1)
     with pytest.raises(RetriableAPIError, match=r"schedules: GET /v1/planning_units/1300/schedule/.* 504"):
         run_sync(TapInjixo, config)
     days = [window(e)[1] for e in unit_requests(server, 1300)]

@@ -1,4 +1,5 @@
-"""``python -m workforce_taps.sandbox VENDOR --port N [--seed S] [--size small|large] [--option k=v]``."""
+"""``python -m workforce_taps.sandbox VENDOR --port N [--seed S] [--size small|medium|large]
+[--option k=v] [--write-config FILE]``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
-from workforce_taps.sandbox import VENDORS, start
+from workforce_taps.sandbox import VENDORS, start, tap_settings
 
 
 def main() -> None:
@@ -17,9 +19,14 @@ def main() -> None:
     parser.add_argument("vendor", choices=VENDORS)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--size", choices=("small", "large"), default="small")
+    parser.add_argument("--size", choices=("small", "medium", "large"), default="small")
     parser.add_argument(
         "--latency", type=float, default=0.0, metavar="SECONDS", help="every answer waits this long"
+    )
+    parser.add_argument(
+        "--write-config",
+        metavar="FILE",
+        help="write the tap's settings for this tenant (URL, credentials, dates) to FILE as JSON",
     )
     parser.add_argument(
         "--option",
@@ -39,6 +46,8 @@ def main() -> None:
     server = start(
         args.vendor, port=args.port, seed=args.seed, size=args.size, latency=args.latency, **options
     )
+    if args.write_config:
+        Path(args.write_config).write_text(json.dumps(tap_settings(server), indent=2) + "\n")
     print(f"{args.vendor} sandbox listening on {server.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -39,6 +39,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 DEMO_CLIENT_ID = "crewmojo-demo-client"
 DEMO_CLIENT_SECRET = "crewmojo-demo-secret-5f2c9e"
 ROWS_PER_CHUNK = 500
+EMPLOYEE_COUNTS = {"small": 60, "medium": 2_000, "large": 1_000_000}
 
 # The vendor's sample heading row (people columns, then this customer's custom fields);
 # "Active Division  Teams" really appears twice, with two spaces.
@@ -312,7 +313,7 @@ class CrewmojoApp(VendorApp):
     ) -> None:
         super().__init__()
         if employees is None:
-            employees = 1_000_000 if size == "large" else 60
+            employees = EMPLOYEE_COUNTS[size]
         self.tenant = Tenant(seed, employees, list(custom_fields or DEFAULT_CUSTOM_FIELDS))
         self.client_id = client_id
         self.client_secret = client_secret

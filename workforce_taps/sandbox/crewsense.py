@@ -55,6 +55,9 @@ class Size:
 
 SIZES = {
     "small": Size(15, 2, 2, 4, 3, 0.4, 3, 400, 200),
+    # a mid-size department: a platoon of ~83 staffs 20 stations of 4; the log as busy per
+    # user as the large tenant's
+    "medium": Size(250, 20, 4, 8, 5, 1.0, 33, 400, 200),
     "large": Size(900, 60, 5, 12, 8, 3.0, 120, 800, 200),
 }
 

@@ -34,7 +34,7 @@ from typing import Any
 from workforce_taps.sandbox.core import Request, Response, VendorApp
 
 SIZE_CLASSES = (20, 50, 10000)
-ORGANISATION_COUNTS = {"small": 640, "large": 2000}
+ORGANISATION_COUNTS = {"small": 640, "medium": 120, "large": 2000}
 MAX_PER_PAGE = 500
 DEFAULT_PER_PAGE = 20
 TWO_WEEKS = 14 * 24 * 3600

@@ -54,6 +54,7 @@ TIME_OFFSET = "+01:00"  # the tenant's units all work in Central European (stand
 SIZES = {
     # teams per site, employees, members of the one big team (whose windows may time out)
     "small": {"sites": 2, "teams_per_site": 2, "employees": 24, "big_team": 12},
+    "medium": {"sites": 2, "teams_per_site": 4, "employees": 300, "big_team": 150},  # 12 units
     "large": {"sites": 4, "teams_per_site": 9, "employees": 2400, "big_team": 1200},
 }
 
