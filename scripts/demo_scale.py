@@ -139,10 +139,12 @@ def summary(outcomes: list[Outcome]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.demo_scale", description=__doc__)
-    parser.add_argument("vendors", nargs="*", choices=[[], *VENDORS], default=list(VENDORS))
+    parser.add_argument("vendors", nargs="*", metavar="VENDOR", help=f"of {VENDORS} (default: both)")
     parser.add_argument("--size", choices=("small", "large"), default="large", help="sandbox tenant")
     args = parser.parse_args()
     vendors = args.vendors or list(VENDORS)
+    if unknown := set(vendors) - set(VENDORS):
+        parser.error(f"not a sharded vendor: {', '.join(sorted(unknown))}")
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     installed = demo.meltano("install", env=dict(os.environ))
