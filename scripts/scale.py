@@ -30,6 +30,21 @@ DAGSTER_PYTHON = ROOT / ".venv-dagster" / "bin" / "python"
 SCALE_FILE = ROOT / "meltano" / "scale.meltano.yml"
 #: what target-postgres adds to every row (extraction and batch times, table version)
 METADATA_PREFIX = "_sdc_"
+#: once, after a schema's first load (README "Running in production"): target-postgres 0.8.1
+#: creates date-times as UTC ``timestamp`` (the project's loader settings) but keeps an existing
+#: ``timestamptz`` column, whose type it takes for the same as its own
+TIMESTAMPTZ_SQL = """
+DO $$
+DECLARE c record;
+BEGIN
+  FOR c IN SELECT table_name, column_name FROM information_schema.columns
+           WHERE table_schema = {schema} AND data_type = 'timestamp without time zone'
+  LOOP
+    EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE timestamptz USING %I AT TIME ZONE ''UTC''',
+                   {schema}, c.table_name, c.column_name, c.column_name);
+  END LOOP;
+END $$
+"""
 
 
 class Postgres:
@@ -96,6 +111,11 @@ class Postgres:
                 (schema,),
             ).fetchall()
         return {(table, column): udt for table, column, udt in rows}
+
+    def use_timestamptz(self, schema: str) -> None:
+        """Make every ``timestamp`` column of ``schema`` a ``timestamptz`` (README)."""
+        with self.connect() as con:
+            con.execute(sql.SQL(TIMESTAMPTZ_SQL).format(schema=sql.Literal(schema)))
 
     def primary_key(self, schema: str, table: str) -> list[str]:
         with self.connect() as con:

@@ -20,16 +20,17 @@ TAPS: dict[str, type[WorkforceTap]] = {
 }
 
 
-def postgres_type(schema: dict[str, Any]) -> str:
-    """The PostgreSQL type (``udt_name``) a property of this JSON schema must land as."""
+def postgres_type(schema: dict[str, Any], timestamps: str = "timestamp") -> str:
+    """The PostgreSQL type (``udt_name``) a property of this JSON schema must land as
+    (date-times: ``timestamp``, or ``timestamptz`` once converted by ``Postgres.use_timestamptz``)."""
     kinds = [kind for kind in _as_list(schema.get("type")) if kind != "null"]
     assert len(kinds) == 1, f"a property of one type only: {schema}"
     kind = kinds[0]
     if kind == "array":
-        return "_" + postgres_type(schema["items"])
+        return "_" + postgres_type(schema["items"], timestamps)
     if kind == "string":
-        # target-postgres 0.8.1 has no timestamptz (see test_timestamps_hold_utc)
-        return {"date": "date", "date-time": "timestamp"}.get(schema.get("format", ""), "text")
+        # target-postgres 0.8.1 has no timestamptz (README, test_postgres_load.py)
+        return {"date": "date", "date-time": timestamps}.get(schema.get("format", ""), "text")
     return {"integer": "int8", "number": "numeric", "boolean": "bool", "object": "jsonb"}[kind]
 
 
@@ -42,7 +43,9 @@ def stream_schemas(server: SandboxServer) -> dict[str, dict[str, Any]]:
     return {entry["tap_stream_id"]: entry for entry in tap.catalog_dict["streams"]}
 
 
-def assert_tables_match_streams(postgres: Postgres, schema: str, server: SandboxServer) -> None:
+def assert_tables_match_streams(
+    postgres: Postgres, schema: str, server: SandboxServer, timestamps: str = "timestamp"
+) -> None:
     """Each stream's table: its primary key (each value once) and a column of the useful
     type for each property (dates ``date``, IDs ``int8``, objects ``jsonb`` …)."""
     types = postgres.column_types(schema)
@@ -55,5 +58,5 @@ def assert_tables_match_streams(postgres: Postgres, schema: str, server: Sandbox
             for (table, column), udt in types.items()
             if table == stream and not column.startswith(METADATA_PREFIX)
         }
-        wanted = {name: postgres_type(prop) for name, prop in entry["schema"]["properties"].items()}
+        wanted = {name: postgres_type(prop, timestamps) for name, prop in entry["schema"]["properties"].items()}
         assert columns == wanted, stream

@@ -53,3 +53,19 @@ def test_full_then_incremental_runs_land_each_row_once(project: Project, start_s
     for record in emitted:
         instant = dt.datetime.fromisoformat(record["start"]).astimezone(dt.timezone.utc)
         assert stored[(record["id"], record["date"])] == instant.replace(tzinfo=None)
+
+    # The README's conversion to timestamptz, once: later runs keep the columns and upsert into them.
+    project.postgres.use_timestamptz("landing")
+    result = project.run("tap-crewsense", "landing")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert_tables_match_streams(project.postgres, "landing", crewsense, timestamps="timestamptz")
+    counts = project.postgres.row_counts("landing")
+    expected = expected_counts(crewsense)
+    assert {stream: counts.get(stream) for stream in expected} == expected
+    with project.postgres.connect() as con:
+        stored = {
+            (shift_id, day.isoformat()): start
+            for shift_id, day, start in con.execute("select id, date, start from landing.schedule_shifts")
+        }
+    for record in emitted:
+        assert stored[(record["id"], record["date"])] == dt.datetime.fromisoformat(record["start"])
