@@ -88,7 +88,8 @@ def run_vendor(vendor: str, size: str, postgres: Postgres) -> Outcome:
             outcome.seconds[mode] = time.perf_counter() - started
             outcome.rows[mode] = postgres.row_counts(schema)
             if result.returncode != 0:
-                outcome.failures.append(f"{vendor} {mode} (exit {result.returncode}):\n{result.stdout[-4000:]}")
+                log = result.stdout[-4000:]
+                outcome.failures.append(f"{vendor} {mode} (exit {result.returncode}):\n{log}")
         return outcome
     finally:
         server.stop()
@@ -132,7 +133,7 @@ def summary(outcomes: list[Outcome]) -> str:
     lines += ["", "| tap | unsharded wall time | sharded wall time | speed-up |", "|---|---:|---:|---:|"]
     for outcome in outcomes:
         unsharded, sharded = outcome.seconds.get("unsharded", 0.0), outcome.seconds.get("sharded", 0.0)
-        ratio = f"{unsharded / sharded:.1f}×" if sharded else "–"
+        ratio = f"{unsharded / sharded:.1f}×" if sharded else "-"  # noqa: RUF001
         lines.append(f"| tap-{outcome.vendor} | {unsharded:.0f} s | {sharded:.0f} s | {ratio} |")
     return "\n".join(lines)
 
@@ -150,7 +151,8 @@ def main() -> None:
     installed = demo.meltano("install", env=dict(os.environ))
     if installed.returncode != 0:
         raise SystemExit(f"meltano install failed:\n{installed.stderr[-3000:]}")
-    print(f"{args.size.capitalize()} sandbox tenants, {LATENCY * 1000:.0f} ms per answer → PostgreSQL", flush=True)
+    tenants = f"{args.size.capitalize()} sandbox tenants, {LATENCY * 1000:.0f} ms per answer"
+    print(f"{tenants} → PostgreSQL", flush=True)
     with Postgres() as postgres:
         outcomes = [run_vendor(vendor, args.size, postgres) for vendor in vendors]
         print(summary(outcomes))

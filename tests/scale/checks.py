@@ -58,5 +58,6 @@ def assert_tables_match_streams(
             for (table, column), udt in types.items()
             if table == stream and not column.startswith(METADATA_PREFIX)
         }
-        wanted = {name: postgres_type(prop, timestamps) for name, prop in entry["schema"]["properties"].items()}
+        properties = entry["schema"]["properties"].items()
+        wanted = {name: postgres_type(prop, timestamps) for name, prop in properties}
         assert columns == wanted, stream
