@@ -1,4 +1,6 @@
-"""Shards (meltano/scale.meltano.yml) in parallel load exactly the rows of one unsharded run.
+"""Shards (meltano/scale.meltano.yml) in parallel load exactly the rows of one unsharded run:
+the tests, run per vendor by test_shards_injixo.py and test_shards_heiaheia.py (a file each, so
+that pytest-xdist gives the two vendors' Meltano runs to different workers).
 
 Per vendor (injixo, heiaheia; small sandbox tenants): one unsharded ``meltano run tap-X
 target-postgres`` into one schema (checked against the sandbox's truth), then the tap's
@@ -28,8 +30,6 @@ from tap_heiaheia import streams as heiaheia_streams
 from tap_injixo import streams as injixo_streams
 from workforce_taps import sandbox
 from workforce_taps.sandbox.core import SandboxServer
-
-pytestmark = pytest.mark.e2e
 
 SHARDS = 4
 #: vendor → (partition setting, its key in a stream's state, the streams a shard reads)
@@ -68,7 +68,6 @@ def large_tenant_ids(vendor: str) -> set[int]:
     return {organisation.id for organisation in app.organisations}
 
 
-@pytest.mark.parametrize("vendor", PARTITIONED)
 def test_shards_split_the_tenant_and_the_rest_is_read_once(vendor: str) -> None:
     setting, _, partitioned = PARTITIONED[vendor]
     defined = plugins()
@@ -148,14 +147,13 @@ def run_on_dagster(
     )
 
 
-@pytest.fixture(scope="module", params=list(PARTITIONED))
+@pytest.fixture(scope="module")
 def loaded(
-    request: pytest.FixtureRequest,
+    vendor: str,
     tmp_path_factory: pytest.TempPathFactory,
     postgres: Postgres,
     meltano_installed: None,
 ) -> Iterator[Loaded]:
-    vendor = request.param
     server = sandbox.start(vendor, seed=1, size="small", **TENANTS[vendor])
     try:
         project = Project(tmp_path_factory.mktemp(f"shards-{vendor}"), postgres, tap_env(server))
@@ -293,7 +291,6 @@ def step_of(task: str) -> str:
     return task.replace("-", "_").replace(" ", "_")
 
 
-@pytest.mark.parametrize("loaded", ["injixo"], indirect=True)
 def test_on_dagster_shards_run_side_by_side_and_never_twice_at_once(loaded: Loaded) -> None:
     """``injixo_sharded``'s ops (orchestrate/) ran at the same time, while its shard-1 op and
     the second run's took turns: each op is in its extractor's pool, limited to one op by
@@ -310,3 +307,20 @@ def test_on_dagster_shards_run_side_by_side_and_never_twice_at_once(loaded: Load
     for start, end in sharded[step_of(AGAIN)]:
         for other_start, other_end in again:
             assert end <= other_start or other_end <= start, "shard 1 ran twice at once"
+
+
+#: Every vendor's tests, in the order they must run (pytest keeps a module's order): the re-run
+#: of a shard changes the first load that the tests before it check.
+TESTS = (
+    loaded,
+    test_shards_split_the_tenant_and_the_rest_is_read_once,
+    test_the_unsharded_run_lands_the_tenant,
+    test_shards_side_by_side_load_the_same_rows,
+    test_each_shard_keeps_its_own_partitions_state,
+    test_a_shard_rerun_reads_its_own_lookback_and_a_second_copy_is_refused,
+)
+#: injixo's alone (its shards run on Dagster)
+INJIXO_TESTS = (
+    test_the_shards_streams_are_bookmarked_by_their_partition,
+    test_on_dagster_shards_run_side_by_side_and_never_twice_at_once,
+)
