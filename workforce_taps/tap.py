@@ -51,8 +51,11 @@ class WorkforceTap(Tap):
 
     @cached_property
     def request_pool(self) -> RequestPool:
-        """One per process: every request of every stream passes its limiter."""
-        return RequestPool(int(self.config.get("max_parallel_requests", 1)))
+        """One per process: every request of every stream passes its limiter. A tap without
+        the setting (heiaheia: the vendor asks for one request at a time) keeps one in flight
+        even when a config carries it anyway (the SDK accepts unknown settings)."""
+        declared = "max_parallel_requests" in self.config_jsonschema.get("properties", {})
+        return RequestPool(int(self.config.get("max_parallel_requests", 1)) if declared else 1)
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Stopped by SIGTERM/SIGINT: exit at once and non-zero (the SDK exits 0, which tells a
