@@ -291,3 +291,73 @@ class ChildPrefetch:
         for future in self._futures.values():
             future.cancel()
         self._futures.clear()
+
+
+class ChainPrefetch(t.Generic[T]):
+    """A serial chain of pages (each request known only from the answer before it, like a
+    log read through next links) walked ahead on a thread of its own, from the start of the
+    run, while the main thread writes other streams.
+
+    The thread only sends requests and parses answers (``rows`` yields parsed rows, pages in
+    order); the main thread iterates this object when the stream's turn comes and does all the
+    rest (post-processing, records, bookmarks), so output and STATE are those of a serial run.
+    Back-pressure: at most ``max_rows`` rows wait in the buffer, then the walk waits for the
+    main thread. Every request still passes the tap's limiter. The walk stops when the main
+    thread stops iterating (done, failed or closed); its error is raised there, in order.
+    """
+
+    BATCH = 50  # rows handed over at a time (a page of the vendor's typical size)
+
+    def __init__(self, rows: Callable[[], Iterable[T]], max_rows: int, name: str) -> None:
+        self._rows = rows
+        self._buffer: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=max(1, max_rows // self.BATCH))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._walk, name=f"prefetch-{name}", daemon=True)
+
+    def start(self) -> ChainPrefetch[T]:
+        self._thread.start()
+        return self
+
+    def _walk(self) -> None:
+        batch: list[T] = []
+        try:
+            for row in self._rows():
+                if self._stop.is_set():
+                    return
+                batch.append(row)
+                if len(batch) >= self.BATCH:
+                    self._hand_over("rows", batch)
+                    batch = []
+            self._hand_over("rows", batch)
+            self._hand_over("end", None)
+        except BaseException as error:  # raised in the main thread, after the rows before it
+            self._hand_over("error", error)
+
+    def _hand_over(self, kind: str, value: t.Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._buffer.put((kind, value), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            while True:
+                kind, value = self._buffer.get()
+                if kind == "error":
+                    raise value
+                if kind == "end":
+                    return
+                yield from value
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop the walk (a request in flight finishes) and free what it buffered."""
+        self._stop.set()
+        while True:
+            try:
+                self._buffer.get_nowait()
+            except queue.Empty:
+                return
