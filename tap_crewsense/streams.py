@@ -482,7 +482,9 @@ class LogsStream(BookmarkedStream):
         same_key = bookmark.get("replication_key") == self.replication_key
         starting = bookmark.get("replication_key_value") if same_key else None
         self.after, self.newest = self.starting_point(starting)
-        self._walk = ChainPrefetch(lambda: self.request_records(None), self.ahead_rows, self.name).start()
+        rows = partial(self.request_records, None)
+        walk = ChainPrefetch(rows, self.ahead_rows, self.name, self.request_pool.limiter)
+        self._walk = walk.start()
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         walk, self._walk = self._walk, None

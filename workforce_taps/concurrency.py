@@ -103,16 +103,28 @@ class AdaptiveLimiter:
         self._successes = 0  # in a row at the current limit
         self._last_cut = -1.0  # monotonic time of the last halving
         self._changed = threading.Condition()
+        self._thread = threading.local()
+        self._first_waiting = 0  # requests of prioritised threads waiting for a place
+
+    def prioritise_this_thread(self) -> None:
+        """This thread's requests take the next free place before any other thread's: a
+        serial page chain (see :class:`ChainPrefetch`) is the run's critical path."""
+        self._thread.first = True
 
     @contextmanager
     def slot(self) -> Iterator[Slot]:
         """Wait for a free place and for any pause to end, then hold the place."""
+        first = getattr(self._thread, "first", False)
         with self._changed:
-            while True:
-                wait = self.paused_until - time.monotonic()
-                if wait <= 0 and self.in_flight < self.limit:
-                    break
-                self._changed.wait(wait if wait > 0 else None)
+            self._first_waiting += first
+            try:
+                while True:
+                    wait = self.paused_until - time.monotonic()
+                    if wait <= 0 and self.in_flight < self.limit and (first or not self._first_waiting):
+                        break
+                    self._changed.wait(wait if wait > 0 else None)
+            finally:
+                self._first_waiting -= first
             self.in_flight += 1
             granted = Slot(time.monotonic())
         try:
@@ -302,14 +314,18 @@ class ChainPrefetch(t.Generic[T]):
     order); the main thread iterates this object when the stream's turn comes and does all the
     rest (post-processing, records, bookmarks), so output and STATE are those of a serial run.
     Back-pressure: at most ``max_rows`` rows wait in the buffer, then the walk waits for the
-    main thread. Every request still passes the tap's limiter. The walk stops when the main
+    main thread. Every request still passes the tap's limiter, first in line for a free
+    place (the chain is the run's critical path). The walk stops when the main
     thread stops iterating (done, failed or closed); its error is raised there, in order.
     """
 
     BATCH = 50  # rows handed over at a time (a page of the vendor's typical size)
 
-    def __init__(self, rows: Callable[[], Iterable[T]], max_rows: int, name: str) -> None:
+    def __init__(
+        self, rows: Callable[[], Iterable[T]], max_rows: int, name: str, limiter: AdaptiveLimiter
+    ) -> None:
         self._rows = rows
+        self._limiter = limiter
         self._buffer: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=max(1, max_rows // self.BATCH))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._walk, name=f"prefetch-{name}", daemon=True)
@@ -319,6 +335,7 @@ class ChainPrefetch(t.Generic[T]):
         return self
 
     def _walk(self) -> None:
+        self._limiter.prioritise_this_thread()
         batch: list[T] = []
         try:
             for row in self._rows():
@@ -331,6 +348,7 @@ class ChainPrefetch(t.Generic[T]):
             self._hand_over("rows", batch)
             self._hand_over("end", None)
         except BaseException as error:  # raised in the main thread, after the rows before it
+            self._hand_over("rows", batch)
             self._hand_over("error", error)
 
     def _hand_over(self, kind: str, value: t.Any) -> None:
