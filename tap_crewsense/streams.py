@@ -11,13 +11,15 @@ import msgspec
 
 from tap_crewsense import schemas
 from tap_crewsense.client import CrewsenseStream, as_list
-from workforce_taps.concurrency import ChildPrefetch
+from workforce_taps.concurrency import ChainPrefetch, ChildPrefetch
 from workforce_taps.http import VendorAPIError
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context, Record
 
+
+LOGS_PAGE_SIZE = 50  # entries per page of /v1/logs (the docs)
 
 # --- users ---------------------------------------------------------------------------------
 class UsersStream(CrewsenseStream):
@@ -457,33 +459,57 @@ class LogsStream(BookmarkedStream):
     replication_key = "created"
     schema = schemas.LOGS
 
+    walks_ahead = True  # its pages are walked ahead while the other streams sync (last)
+    #: log entries the walk may hold before the main thread reaches the log (a few MB)
+    ahead_rows = 256 * LOGS_PAGE_SIZE
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.newest: datetime | None = None
         self.after: datetime | None = None
+        self._walk: ChainPrefetch[dict[str, t.Any]] | None = None
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert self.after is not None
         return {"after": self._tap.timestamps.local(self.after)}
 
+    def start_walking_ahead(self) -> None:
+        """The pages, one after the other as ever, on a thread of their own from the start of
+        the run. Where they start is read from the state without writing to it (the STATE
+        messages of the streams before this one stay those of a serial run); only this stream
+        changes its bookmark, so its turn finds the same starting point (checked there)."""
+        bookmark = self._tap.state.get("bookmarks", {}).get(self.name) or {}
+        same_key = bookmark.get("replication_key") == self.replication_key
+        starting = bookmark.get("replication_key_value") if same_key else None
+        self.after, self.newest = self.starting_point(starting)
+        rows = partial(self.request_records, None)
+        walk = ChainPrefetch(rows, self.ahead_rows, self.name, self.request_pool.limiter)
+        self._walk = walk.start()
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        settings = self._tap.settings
-        floor = datetime.combine(settings.start_date, datetime.min.time(), settings.zone)
-        after = floor
-        self.newest = None
-        starting = self.get_starting_replication_key_value(None)
-        if starting and len(str(starting)) > 10:  # a bookmark, not the start_date
-            # one second earlier: entries of the bookmark's own second that the last run
-            # had not seen yet are read again rather than missed (`after` may be exclusive)
-            moment = datetime.fromisoformat(str(starting))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=settings.zone)
-            after = max(floor, moment - timedelta(seconds=1))
-            self.newest = moment  # the bookmark never moves back
-        self.after = after
-        yield from super().get_records(context)
+        walk, self._walk = self._walk, None
+        after, newest = self.starting_point(self.get_starting_replication_key_value(None))
+        if walk is not None and (after, newest) != (self.after, self.newest):
+            walk.stop()  # cannot happen (see start_walking_ahead); read as a serial run would
+            walk = None
+        self.after, self.newest = after, newest
+        yield from super().get_records(context) if walk is None else walk
         if self.newest is not None:
             self.save_bookmark(self.newest.isoformat())
+
+    def starting_point(self, starting: t.Any) -> tuple[datetime, datetime | None]:
+        """Where the log is read from (``after``) and the bookmark it can only move up from,
+        for the starting value of the state (a bookmark, the start date or none)."""
+        settings = self._tap.settings
+        floor = datetime.combine(settings.start_date, datetime.min.time(), settings.zone)
+        if not starting or len(str(starting)) <= 10:  # no bookmark, or the start_date
+            return floor, None
+        # one second earlier: entries of the bookmark's own second that the last run had not
+        # seen yet are read again rather than missed (`after` may be exclusive)
+        moment = datetime.fromisoformat(str(starting))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=settings.zone)
+        return max(floor, moment - timedelta(seconds=1)), moment  # the bookmark never moves back
 
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         """An entry older than the ``after`` asked for is not emitted: the docs also name a

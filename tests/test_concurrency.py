@@ -1,4 +1,4 @@
-"""The shared parallel-request machinery: limiter, ordered results, child prefetch, exit."""
+"""The shared parallel-request machinery: limiter, ordered results, child and chain prefetch, exit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from concurrent.futures import CancelledError
 
 import pytest
 
-from workforce_taps.concurrency import AdaptiveLimiter, ChildPrefetch, RequestPool, run_here, stepwise
+from workforce_taps.concurrency import (
+    AdaptiveLimiter,
+    ChainPrefetch,
+    ChildPrefetch,
+    RequestPool,
+    run_here,
+    stepwise,
+)
 
 
 def test_the_limiter_never_lets_more_than_its_limit_in_flight() -> None:
@@ -157,3 +164,70 @@ def test_a_task_waiting_later_holds_no_worker_and_its_future_gets_the_final_resu
     stop.set()
     with pytest.raises(CancelledError):
         pool.submit(stepwise(job(1), stop)).result()
+
+
+def walk_of(count: int, walked: list[int], fail_at: int | None = None) -> Generator[int, None, None]:
+    """Rows 0..count-1, noting each as it is produced (a page chain's parsed rows)."""
+    for row in range(count):
+        if row == fail_at:
+            raise RuntimeError(f"row {row} failed")
+        walked.append(row)
+        yield row
+
+
+def test_a_chain_walk_hands_its_rows_over_in_order_and_waits_when_its_buffer_is_full() -> None:
+    walked: list[int] = []
+    limiter = AdaptiveLimiter(2)
+    walk = ChainPrefetch(lambda: walk_of(1000, walked), max_rows=200, name="test", limiter=limiter)
+    walk.start()
+    time.sleep(0.3)  # the reader is busy elsewhere: the walk fills its buffer, then waits
+    # the buffer holds max_rows; one more batch is in hand, waiting to be put
+    assert 200 <= len(walked) <= 200 + ChainPrefetch.BATCH + 1
+    assert list(walk) == list(range(1000))
+
+
+def test_a_chain_walk_raises_its_error_after_the_rows_before_it() -> None:
+    walked: list[int] = []
+    walk = ChainPrefetch(lambda: walk_of(120, walked, fail_at=75), 500, "test", AdaptiveLimiter(2)).start()
+    rows: list[int] = []
+    with pytest.raises(RuntimeError, match="row 75 failed"):
+        rows.extend(walk)
+    assert rows == list(range(75))
+
+
+def test_a_chain_walk_stops_when_its_reader_stops() -> None:
+    walked: list[int] = []
+    walk = ChainPrefetch(lambda: walk_of(100_000, walked), 100, "test", AdaptiveLimiter(2)).start()
+    for row in walk:
+        if row == 10:
+            break  # the generator closes: the walk is stopped
+    time.sleep(0.3)
+    stopped_at = len(walked)
+    time.sleep(0.3)
+    assert len(walked) == stopped_at < 100 + 3 * ChainPrefetch.BATCH
+
+
+def test_a_prioritised_thread_takes_the_next_free_place_before_the_others() -> None:
+    limiter = AdaptiveLimiter(1)
+    order: list[str] = []
+    held = limiter.slot()
+    held.__enter__()
+
+    def request(name: str, first: bool) -> None:
+        if first:
+            limiter.prioritise_this_thread()
+        with limiter.slot():
+            order.append(name)
+
+    others = [threading.Thread(target=request, args=(f"other-{n}", False)) for n in range(3)]
+    for thread in others:
+        thread.start()
+    time.sleep(0.1)  # the others wait first
+    chain = threading.Thread(target=request, args=("chain", True))
+    chain.start()
+    time.sleep(0.1)
+    held.__exit__(None, None, None)
+    for thread in [*others, chain]:
+        thread.join()
+    assert order[0] == "chain"
+    assert sorted(order[1:]) == ["other-0", "other-1", "other-2"]

@@ -103,16 +103,28 @@ class AdaptiveLimiter:
         self._successes = 0  # in a row at the current limit
         self._last_cut = -1.0  # monotonic time of the last halving
         self._changed = threading.Condition()
+        self._thread = threading.local()
+        self._first_waiting = 0  # requests of prioritised threads waiting for a place
+
+    def prioritise_this_thread(self) -> None:
+        """This thread's requests take the next free place before any other thread's: a
+        serial page chain (see :class:`ChainPrefetch`) is the run's critical path."""
+        self._thread.first = True
 
     @contextmanager
     def slot(self) -> Iterator[Slot]:
         """Wait for a free place and for any pause to end, then hold the place."""
+        first = getattr(self._thread, "first", False)
         with self._changed:
-            while True:
-                wait = self.paused_until - time.monotonic()
-                if wait <= 0 and self.in_flight < self.limit:
-                    break
-                self._changed.wait(wait if wait > 0 else None)
+            self._first_waiting += first
+            try:
+                while True:
+                    wait = self.paused_until - time.monotonic()
+                    if wait <= 0 and self.in_flight < self.limit and (first or not self._first_waiting):
+                        break
+                    self._changed.wait(wait if wait > 0 else None)
+            finally:
+                self._first_waiting -= first
             self.in_flight += 1
             granted = Slot(time.monotonic())
         try:
@@ -291,3 +303,79 @@ class ChildPrefetch:
         for future in self._futures.values():
             future.cancel()
         self._futures.clear()
+
+
+class ChainPrefetch(t.Generic[T]):
+    """A serial chain of pages (each request known only from the answer before it, like a
+    log read through next links) walked ahead on a thread of its own, from the start of the
+    run, while the main thread writes other streams.
+
+    The thread only sends requests and parses answers (``rows`` yields parsed rows, pages in
+    order); the main thread iterates this object when the stream's turn comes and does all the
+    rest (post-processing, records, bookmarks), so output and STATE are those of a serial run.
+    Back-pressure: at most ``max_rows`` rows wait in the buffer, then the walk waits for the
+    main thread. Every request still passes the tap's limiter, first in line for a free
+    place (the chain is the run's critical path). The walk stops when the main
+    thread stops iterating (done, failed or closed); its error is raised there, in order.
+    """
+
+    BATCH = 50  # rows handed over at a time (a page of the vendor's typical size)
+
+    def __init__(
+        self, rows: Callable[[], Iterable[T]], max_rows: int, name: str, limiter: AdaptiveLimiter
+    ) -> None:
+        self._rows = rows
+        self._limiter = limiter
+        self._buffer: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=max(1, max_rows // self.BATCH))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._walk, name=f"prefetch-{name}", daemon=True)
+
+    def start(self) -> ChainPrefetch[T]:
+        self._thread.start()
+        return self
+
+    def _walk(self) -> None:
+        self._limiter.prioritise_this_thread()
+        batch: list[T] = []
+        try:
+            for row in self._rows():
+                if self._stop.is_set():
+                    return
+                batch.append(row)
+                if len(batch) >= self.BATCH:
+                    self._hand_over("rows", batch)
+                    batch = []
+            self._hand_over("rows", batch)
+            self._hand_over("end", None)
+        except BaseException as error:  # raised in the main thread, after the rows before it
+            self._hand_over("rows", batch)
+            self._hand_over("error", error)
+
+    def _hand_over(self, kind: str, value: t.Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._buffer.put((kind, value), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            while True:
+                kind, value = self._buffer.get()
+                if kind == "error":
+                    raise value
+                if kind == "end":
+                    return
+                yield from value
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop the walk (a request in flight finishes) and free what it buffered."""
+        self._stop.set()
+        while True:
+            try:
+                self._buffer.get_nowait()
+            except queue.Empty:
+                return

@@ -132,11 +132,21 @@ class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
         """The calling thread's session (see :meth:`RequestPool.session`)."""
         return self.request_pool.session(self.url_base)
 
+    #: whether this stream walks its serial page chain ahead on a thread of its own from the
+    #: start of the run (:meth:`start_walking_ahead`); such streams sync after the others, so
+    #: the walk overlaps them
+    walks_ahead: t.ClassVar[bool] = False
+
+    def start_walking_ahead(self) -> None:
+        """Start the walk (see :class:`~workforce_taps.concurrency.ChainPrefetch`)."""
+
     _schema_written = False
 
     def _write_schema_message(self) -> None:
         """Once per run: the SDK writes a child stream's SCHEMA again for every parent record
-        (the same each time), and a target may flush its batches on each one."""
+        (the same each time), and a target may flush its batches on each one. The first
+        stream's SCHEMA (the run's first output) starts the walks ahead."""
+        getattr(self._tap, "start_walks_ahead")()  # noqa: B009  (a WorkforceTap; once per run)
         if not self._schema_written:
             super()._write_schema_message()
             self._schema_written = True

@@ -9,7 +9,7 @@ import sys
 import typing as t
 from functools import cached_property
 
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
@@ -32,6 +32,11 @@ MAX_PARALLEL_REQUESTS = th.Property(
 )
 
 
+def walks_ahead(stream: Stream) -> bool:
+    """See ``workforce_taps.http.VendorRESTStream.walks_ahead``."""
+    return bool(getattr(stream, "walks_ahead", False))
+
+
 class WorkforceTap(Tap):
     package_name = "workforce-taps"  # the distribution that carries the taps, for --version
     message_writer_class = BufferedMsgSpecWriter
@@ -51,8 +56,34 @@ class WorkforceTap(Tap):
 
     @cached_property
     def request_pool(self) -> RequestPool:
-        """One per process: every request of every stream passes its limiter."""
-        return RequestPool(int(self.config.get("max_parallel_requests", 1)))
+        """One per process: every request of every stream passes its limiter. A tap without
+        the setting (heiaheia: the vendor asks for one request at a time) keeps one in flight
+        even when a config carries it anyway (the SDK accepts unknown settings)."""
+        declared = "max_parallel_requests" in self.config_jsonschema.get("properties", {})
+        return RequestPool(int(self.config.get("max_parallel_requests", 1)) if declared else 1)
+
+    @property
+    def streams(self) -> dict[str, Stream]:
+        """The SDK's streams in its order (by name), except that streams walking their page
+        chain ahead come last: their walk, started with the run, then overlaps all the others."""
+        if self._streams is None:
+            loaded = super().streams
+            self._streams = dict(sorted(loaded.items(), key=lambda item: walks_ahead(item[1])))
+        return self._streams
+
+    _walks_started = False
+
+    def start_walks_ahead(self) -> None:
+        """As the first stream syncs: the selected streams that walk ahead start their walks
+        (only with parallel requests: one at a time, a walk could only hold the others up)."""
+        if self._walks_started:
+            return
+        self._walks_started = True
+        if self.request_pool.max_parallel == 1:
+            return
+        for stream in self.streams.values():
+            if walks_ahead(stream) and stream.selected:
+                getattr(stream, "start_walking_ahead")()  # noqa: B009
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Stopped by SIGTERM/SIGINT: exit at once and non-zero (the SDK exits 0, which tells a

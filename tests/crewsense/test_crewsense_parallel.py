@@ -236,3 +236,38 @@ def test_a_user_whose_qualifiers_fail_while_others_are_fetched_fails_as_a_serial
         f"user_qualifiers: GET {refused.path} answered 404 Not Found: No query results for model [User]."
     )
     assert server.requests_to(r"^/v1/work_types$") == []
+
+
+def test_the_log_is_walked_ahead_beside_the_other_streams_and_written_last(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewsense", latency=LATENCY, logs_per_page=10)
+    config = tap_config(server, days_back=90, days_ahead=10, max_parallel_requests=3)
+    result = run_sync(TapCrewsense, config)
+    assert server.max_in_flight <= 3
+    logs = server.requests_to(r"^/v1/logs$")
+    others = [e for e in server.log if e.path not in ("/v1/logs", "/oauth/access_token")]
+    assert len(logs) > 5
+    assert not overlap(logs)  # still one page after the other
+    # started with the run, not after every other stream
+    assert min(e.started for e in logs) < min(e.started for e in others) + 1.0
+    assert min(e.started for e in logs) < max(e.ended for e in others)
+    streams = [m["stream"] for m in result.messages if m["type"] == "RECORD"]
+    assert streams[-1] == "logs"
+    assert streams.index("logs") == len(streams) - len(result.records("logs"))  # all of them last
+    assert len(result.records("logs")) == app_of(server).expected_counts(config)["logs"]
+
+
+def test_a_log_page_failing_in_the_walk_fails_the_run_as_a_serial_run_does(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewsense", latency=LATENCY, logs_per_page=10)
+    body = {"status": 400, "error": "bad_request", "error_message": "after must be a date"}
+    server.inject("status", r"^/v1/logs$", status=400, after=2, body=body)
+    config = tap_config(server, days_back=60, days_ahead=0, max_parallel_requests=4)
+    catalog = catalog_selecting("callbacks", "logs", "payroll")
+    with pytest.raises(FatalAPIError) as failure:
+        run_sync(TapCrewsense, config, catalog=catalog)
+    assert str(failure.value) == "logs: GET /v1/logs answered 400 Bad Request: after must be a date"
+    assert len(server.requests_to(r"^/v1/logs$")) == 3  # the walk stopped at the failure
+    assert server.requests_to(r"^/v1/payroll$")  # the streams before the log were read

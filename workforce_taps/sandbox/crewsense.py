@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, overload
 from urllib.parse import urlencode
@@ -665,6 +665,7 @@ class CrewsenseApp(VendorApp):
         timezone_name: str = ORG_TIMEZONE,
         link_host: str = LINK_HOST,
         logs_per_page: int = LOGS_PER_PAGE,
+        logs_per_day: int | None = None,
         callbacks_per_page: int = CALLBACKS_PER_PAGE,
         announcements_per_page: int = ANNOUNCEMENTS_PER_PAGE,
         client_id: str = CLIENT_ID,
@@ -672,7 +673,10 @@ class CrewsenseApp(VendorApp):
     ) -> None:
         super().__init__()
         self.zone = ZoneInfo(timezone_name)
-        self.tenant = Tenant(seed, SIZES[size], self.zone, datetime.now(self.zone).date())
+        # logs_per_day: how busy the system log is, when not the size's (a tenant whose
+        # people log in less often; the log's volume varies most between real tenants)
+        shape = SIZES[size] if logs_per_day is None else replace(SIZES[size], logs_per_day=logs_per_day)
+        self.tenant = Tenant(seed, shape, self.zone, datetime.now(self.zone).date())
         self.token_lifetime = token_lifetime
         self.omit_expires_in = omit_expires_in
         self.link_host = link_host
@@ -1023,7 +1027,8 @@ class CrewsenseApp(VendorApp):
 
 def create_app(seed: int = 1, size: str = "small", **options: Any) -> CrewsenseApp:
     """Options: ``token_lifetime`` (s), ``omit_expires_in``, ``timezone_name``, ``link_host``,
-    ``logs_per_page``, ``callbacks_per_page``, ``announcements_per_page``, ``client_id``,
+    ``logs_per_page``, ``logs_per_day`` (the size's unless given), ``callbacks_per_page``,
+    ``announcements_per_page``, ``client_id``,
     ``client_secret``."""
     return CrewsenseApp(seed=seed, size=size, **options)
 
