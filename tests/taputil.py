@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,45 @@ def run_cli(
     return SyncResult(parse_lines(proc.stdout), proc.stdout, proc.stderr, proc.returncode)
 
 
+def run_cli_killed_when(
+    script: str,
+    config: dict[str, Any],
+    kill_at: Callable[[dict[str, Any]], bool],
+    state: dict[str, Any] | None = None,
+) -> SyncResult:
+    """Start a sync and kill it (SIGKILL) at the first message it writes for which ``kill_at``
+    is true. Returns what a target would have received until then."""
+    lines: list[str] = []
+    with _files(config=config, state=state) as paths:
+        proc = subprocess.Popen(
+            _command(script, paths, []),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line as written: kill on time
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if kill_at(json.loads(line)):
+                proc.kill()
+                break
+        proc.wait()
+    return SyncResult(parse_lines("".join(lines)), "".join(lines), "", proc.returncode)
+
+
+def nth(count: int, matches: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:
+    """True at the ``count``-th message that ``matches``."""
+    seen = 0
+
+    def reached(message: dict[str, Any]) -> bool:
+        nonlocal seen
+        seen += matches(message)
+        return seen >= count
+
+    return reached
+
+
 def run_cli_killed(
     script: str,
     config: dict[str, Any],
@@ -118,23 +157,8 @@ def run_cli_killed(
 ) -> SyncResult:
     """Start a sync and kill it (SIGKILL) once it has written ``kill_after_records`` records
     (of ``stream`` when given). Returns what a target would have received until then."""
-    lines: list[str] = []
-    with _files(config=config, state=state) as paths:
-        proc = subprocess.Popen(
-            _command(script, paths, []),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert proc.stdout is not None
-        seen = 0
-        for line in proc.stdout:
-            lines.append(line)
-            message = json.loads(line)
-            if message["type"] == "RECORD" and (stream is None or message["stream"] == stream):
-                seen += 1
-                if seen >= kill_after_records:
-                    proc.kill()
-                    break
-        proc.wait()
-    return SyncResult(parse_lines("".join(lines)), "".join(lines), "", proc.returncode)
+
+    def counted(message: dict[str, Any]) -> bool:
+        return message["type"] == "RECORD" and stream in (None, message["stream"])
+
+    return run_cli_killed_when(script, config, nth(kill_after_records, counted), state=state)

@@ -8,17 +8,14 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from singer_sdk.exceptions import FatalAPIError
-from taputil import BIN, SyncResult, parse_lines, run_cli, run_sync
+from taputil import SyncResult, nth, run_cli, run_cli_killed_when, run_sync
 
 from crewsense import app_of, catalog_selecting, keys, tap_config
 from tap_crewsense.tap import TapCrewsense
@@ -126,30 +123,17 @@ def run_cli_killed_after_states(
 ) -> tuple[SyncResult, int]:
     """Start a sync, and SIGKILL it once ``states`` STATE messages carry a bookmark of
     ``stream``. Returns what a target received, and how many requests were in flight."""
-    lines: list[str] = []
-    with tempfile.TemporaryDirectory() as folder:
-        config_file = Path(folder, "config.json")
-        config_file.write_text(json.dumps(config))
-        proc = subprocess.Popen(
-            [str(BIN / "tap-crewsense"), "--config", str(config_file)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert proc.stdout is not None
-        seen, in_flight = 0, 0
-        for line in proc.stdout:
-            lines.append(line)
-            message = json.loads(line)
-            if message["type"] == "STATE" and stream in message["value"].get("bookmarks", {}):
-                seen += 1
-                if seen >= states:
-                    in_flight = sum(1 for entry in list(server.log) if entry.ended == 0.0)
-                    proc.kill()
-                    break
-        proc.wait()
-    text = "".join(lines)
-    return SyncResult(parse_lines(text), text, "", proc.returncode), in_flight
+    in_flight = 0
+    enough = nth(states, lambda m: m["type"] == "STATE" and stream in m["value"].get("bookmarks", {}))
+
+    def kill_at(message: dict[str, Any]) -> bool:
+        nonlocal in_flight
+        if enough(message):
+            in_flight = sum(1 for entry in list(server.log) if entry.ended == 0.0)
+            return True
+        return False
+
+    return run_cli_killed_when("tap-crewsense", config, kill_at), in_flight
 
 
 def test_a_run_killed_with_requests_in_flight_resumes_losing_nothing_and_skipping_its_prefix(

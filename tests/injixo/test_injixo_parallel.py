@@ -7,18 +7,14 @@ import contextlib
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from singer_sdk.exceptions import RetriableAPIError
-from taputil import BIN, parse_lines, run_cli, run_sync
+from taputil import nth, run_cli, run_cli_killed_when, run_sync
 
 from injixo import app_of, days_ago, injixo_config, start_injixo
 from tap_injixo.tap import TapInjixo
@@ -139,32 +135,20 @@ def test_a_killed_run_resumes_from_its_last_state_without_rereading_its_prefix(
     server = start_injixo(start_sandbox, latency=LATENCY)
     config = injixo_config(server, start_date=days_ago(60), lookback_days=0, max_parallel_requests=8)
     expected = app_of(server).expected_counts(config)["schedules"]
-    lines: list[str] = []
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "config.json")
-        path.write_text(json.dumps(config))
-        proc = subprocess.Popen(
-            [str(BIN / "tap-injixo"), "--config", str(path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert proc.stdout is not None
-        states = 0
-        for line in proc.stdout:
-            lines.append(line)
-            message = json.loads(line)
-            if message["type"] == "STATE" and message["value"].get("bookmarks", {}).get("schedules"):
-                states += 1
-                if states >= 5:
-                    in_flight = server._in_flight
-                    proc.kill()
-                    break
-        proc.wait()
-    assert proc.returncode != 0
+    in_flight = 0
+    enough = nth(5, lambda m: m["type"] == "STATE" and bool(m["value"].get("bookmarks", {}).get("schedules")))
+
+    def kill_at(message: dict[str, Any]) -> bool:
+        nonlocal in_flight
+        if enough(message):
+            in_flight = server._in_flight
+            return True
+        return False
+
+    result = run_cli_killed_when("tap-injixo", config, kill_at)
+    assert result.returncode != 0
     assert in_flight >= 1
-    killed = parse_lines("".join(lines))
+    killed = result.messages
     state = next(m["value"] for m in reversed(killed) if m["type"] == "STATE")
     done = {
         p["context"]["planning_unit_id"]: dt.date.fromisoformat(p["replication_key_value"])
