@@ -11,18 +11,34 @@ import msgspec
 
 from tap_crewsense import schemas
 from tap_crewsense.client import CrewsenseStream, as_list
-from workforce_taps.concurrency import ChainPrefetch, ChildPrefetch
+from workforce_taps.concurrency import ChildPrefetch
 from workforce_taps.http import VendorAPIError
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context, Record
 
+    from tap_crewsense.tap import TapCrewsense
+
 
 LOGS_PAGE_SIZE = 50  # entries per page of /v1/logs (the docs)
 
+class ReferenceStream(CrewsenseStream):
+    """A small full-table list, read from the start of the run on a thread of its own and
+    synced after the dated streams, so its request is not waited for in turn. The lists are
+    read one after the other all the same (one reference request in flight at a time)."""
+
+    walks_ahead = True
+    _tap: TapCrewsense
+
+    def walked_rows(self) -> Iterable[dict[str, t.Any]]:
+        with self._tap.reference_reads:
+            rows = list(super().walked_rows())  # a small list, read whole
+        return rows
+
+
 # --- users ---------------------------------------------------------------------------------
-class UsersStream(CrewsenseStream):
+class UsersStream(ReferenceStream):
     name = "users"
     path = "/v1/users"
     primary_keys = ("user_id",)
@@ -31,22 +47,36 @@ class UsersStream(CrewsenseStream):
     def get_child_context(self, record: Record, context: Context | None) -> dict[str, t.Any]:
         return {"user_id": record["user_id"]}
 
+    # Walked ahead as a reference list, each user's qualifiers started in the background as
+    # the list is read: the child requests fill the places in flight that the dated streams
+    # leave free while their records are written.
+
     @cached_property
     def prefetch(self) -> ChildPrefetch:
         return ChildPrefetch(self.request_pool)
 
+    def child_fetches(self, user: dict[str, t.Any]) -> list[tuple[tuple[str, str], Callable[[], t.Any]]]:
+        """(key, fetch) of the selected children of a (parsed) user."""
+        return [
+            (UserQualifiersStream.prefetch_key(user["user_id"]), child.fetcher(user["user_id"]))
+            for child in self.child_streams
+            if child.selected and isinstance(child, UserQualifiersStream)
+        ]
+
+    def walked_rows(self) -> Iterable[dict[str, t.Any]]:
+        for user in super().walked_rows():
+            for key, fetch in self.child_fetches(user):
+                self.prefetch.start(key, fetch, background=True)
+            yield user
+
+    def stop_walking_ahead(self) -> None:
+        super().stop_walking_ahead()
+        self.prefetch.cancel()
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Users in order; the qualifiers of the next users are fetched on the workers while
-        the SDK syncs the children of earlier ones."""
-        children = [child for child in self.child_streams if child.selected]
-        yield from self.prefetch.ahead(
-            super().get_records(context),
-            lambda user: [
-                (UserQualifiersStream.prefetch_key(user["user_id"]), child.fetcher(user["user_id"]))
-                for child in children
-                if isinstance(child, UserQualifiersStream)
-            ],
-        )
+        the SDK syncs the children of earlier ones (if the walk has not started them yet)."""
+        yield from self.prefetch.ahead(super().get_records(context), self.child_fetches)
 
 
 class UserQualifiersStream(CrewsenseStream):
@@ -79,49 +109,49 @@ class UserQualifiersStream(CrewsenseStream):
 
 
 # --- reference data --------------------------------------------------------------------------
-class AssignmentsStream(CrewsenseStream):
+class AssignmentsStream(ReferenceStream):
     name = "assignments"
     path = "/v1/assignments"
     primary_keys = ("id",)
     schema = schemas.ASSIGNMENTS
 
 
-class WorkTypesStream(CrewsenseStream):
+class WorkTypesStream(ReferenceStream):
     name = "work_types"
     path = "/v1/work_types"
     primary_keys = ("id",)
     schema = schemas.WORK_TYPES
 
 
-class WorkSubtypesStream(CrewsenseStream):
+class WorkSubtypesStream(ReferenceStream):
     name = "work_subtypes"
     path = "/v1/work_subtypes"
     primary_keys = ("id",)
     schema = schemas.WORK_SUBTYPES
 
 
-class TimeOffTypesStream(CrewsenseStream):
+class TimeOffTypesStream(ReferenceStream):
     name = "time_off_types"
     path = "/v1/time_off_types"
     primary_keys = ("id",)
     schema = schemas.TIME_OFF_TYPES
 
 
-class LabelsStream(CrewsenseStream):
+class LabelsStream(ReferenceStream):
     name = "labels"
     path = "/v1/labels"
     primary_keys = ("id",)
     schema = schemas.LABELS
 
 
-class GroupsStream(CrewsenseStream):
+class GroupsStream(ReferenceStream):
     name = "groups"
     path = "/v1/groups"
     primary_keys = ("id",)
     schema = schemas.GROUPS
 
 
-class TitlesStream(CrewsenseStream):
+class TitlesStream(ReferenceStream):
     """CallBack lists; ``/v1/titles`` is the documented alias of ``/v1/lists``."""
 
     name = "titles"
@@ -142,28 +172,28 @@ class TitlesStream(CrewsenseStream):
             yield from super().get_records(context)
 
 
-class QualifiersStream(CrewsenseStream):
+class QualifiersStream(ReferenceStream):
     name = "qualifiers"
     path = "/v1/qualifiers"
     primary_keys = ("id",)
     schema = schemas.QUALIFIERS
 
 
-class CertificationsStream(CrewsenseStream):
+class CertificationsStream(ReferenceStream):
     name = "certifications"
     path = "/v1/certifications"
     primary_keys = ("id",)
     schema = schemas.CERTIFICATIONS
 
 
-class TradesStream(CrewsenseStream):
+class TradesStream(ReferenceStream):
     name = "trades"
     path = "/v1/trades"
     primary_keys = ("id",)
     schema = schemas.TRADES
 
 
-class SignupEventsStream(CrewsenseStream):
+class SignupEventsStream(ReferenceStream):
     """All but deleted signup events (the endpoint's default)."""
 
     name = "signup_events"
@@ -172,7 +202,7 @@ class SignupEventsStream(CrewsenseStream):
     schema = schemas.SIGNUP_EVENTS
 
 
-class AnnouncementsStream(CrewsenseStream):
+class AnnouncementsStream(ReferenceStream):
     """The latest non-deleted announcements; ``data`` / ``pagination`` links."""
 
     name = "announcements"
@@ -217,9 +247,9 @@ class DateWindowStream(BookmarkedStream):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        #: keys emitted in this run → (the last day the record can come back, the hashes of
-        #: the contents emitted under the key); exact repeats are dropped
-        self._seen: dict[tuple[t.Any, ...], tuple[str | None, tuple[int, ...]]] = {}
+        #: keys emitted in this run → (the last day the record can come back, the records
+        #: emitted under the key, or their encoding); exact repeats are dropped
+        self._seen: dict[tuple[t.Any, ...], tuple[str | None, tuple[dict[str, t.Any] | bytes, ...]]] = {}
         self.repeats = 0
 
     def windows(self) -> Iterator[tuple[date, date]]:
@@ -294,19 +324,20 @@ class DateWindowStream(BookmarkedStream):
         record = super().post_process(row, context)
         assert record is not None
         key = tuple(map(record.get, self.primary_keys))
-        content = hash(msgspec.json.encode(record))
         seen = self._seen.get(key)
         if seen is None:  # the common case: a key not seen yet in this run
-            self._seen[key] = (self.last_relevant_day(record), (content,))
+            # the record itself, encoded only if its key comes back (most never do)
+            self._seen[key] = (self.last_relevant_day(record), (record,))
             return record
-        last_day, contents = seen
-        if content in contents:
+        last_day, emitted = seen
+        content = msgspec.json.encode(record)
+        if any(content == (e if isinstance(e, bytes) else msgspec.json.encode(e)) for e in emitted):
             self.repeats += 1
             return None
         # Not a repeat: another record with the same key (or one changed between two
         # requests). Emitted, never dropped; a key-based loader keeps the last one.
         self.logger.warning("%s: two different records share the key %s; both emitted", self.name, key)
-        self._seen[key] = (last_day, (*contents, content))
+        self._seen[key] = (last_day, (*emitted, content))
         return record
 
     def forget_before(self, first: date) -> None:
@@ -460,6 +491,7 @@ class LogsStream(BookmarkedStream):
     schema = schemas.LOGS
 
     walks_ahead = True  # its pages are walked ahead while the other streams sync (last)
+    walk_first_in_line = True  # a long serial chain: the run's critical path
     #: log entries the walk may hold before the main thread reaches the log (a few MB)
     ahead_rows = 256 * LOGS_PAGE_SIZE
 
@@ -467,7 +499,6 @@ class LogsStream(BookmarkedStream):
         super().__init__(*args, **kwargs)
         self.newest: datetime | None = None
         self.after: datetime | None = None
-        self._walk: ChainPrefetch[dict[str, t.Any]] | None = None
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert self.after is not None
@@ -482,18 +513,16 @@ class LogsStream(BookmarkedStream):
         same_key = bookmark.get("replication_key") == self.replication_key
         starting = bookmark.get("replication_key_value") if same_key else None
         self.after, self.newest = self.starting_point(starting)
-        rows = partial(self.request_records, None)
-        walk = ChainPrefetch(rows, self.ahead_rows, self.name, self.request_pool.limiter)
-        self._walk = walk.start()
+        super().start_walking_ahead()
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        walk, self._walk = self._walk, None
+        walk = self.take_walk()
         after, newest = self.starting_point(self.get_starting_replication_key_value(None))
         if walk is not None and (after, newest) != (self.after, self.newest):
             walk.stop()  # cannot happen (see start_walking_ahead); read as a serial run would
             walk = None
         self.after, self.newest = after, newest
-        yield from super().get_records(context) if walk is None else walk
+        yield from self.request_records(context) if walk is None else walk
         if self.newest is not None:
             self.save_bookmark(self.newest.isoformat())
 

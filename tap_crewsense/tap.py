@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import typing as t
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -183,6 +184,12 @@ class TapCrewsense(WorkforceTap):
             return Timestamps(self.settings.zone)
         except ConfigValidationError:  # discovery without a (valid) config: schemas only
             return Timestamps(ZoneInfo("UTC"))
+
+    @cached_property
+    def reference_reads(self) -> threading.Lock:
+        """Held while a reference list is read: walked ahead, they are still read one after
+        the other (small lists, no reason to ask the vendor for several at once)."""
+        return threading.Lock()
 
     @cached_property
     def user_agent(self) -> str:

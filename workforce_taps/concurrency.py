@@ -10,7 +10,8 @@ prefix of finished work.
   (or a growing wait) has passed and halves the limit, which grows back one step per ``limit``
   successes in a row (additive increase, multiplicative decrease).
 - :class:`RequestPool`: daemon worker threads (a killed or failing run exits at once, without
-  waiting for requests in flight), a ``requests.Session`` per thread, and :meth:`RequestPool.ordered`.
+  waiting for requests in flight), a ``requests.Session`` per thread, :meth:`RequestPool.ordered`,
+  and background tasks that a worker takes only when no other task waits.
 - :class:`ChildPrefetch`: a parent stream's next children fetched while the SDK syncs earlier ones.
 - :class:`Later`: what a task returns to wait (for a server-side job, say) without holding a
   worker or a limiter slot, then go on.
@@ -18,6 +19,7 @@ prefix of finished work.
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import threading
@@ -170,9 +172,11 @@ class RequestPool:
         self.max_parallel = max_parallel
         self.limiter = AdaptiveLimiter(max_parallel)
         self._local = threading.local()
-        self._tasks: queue.SimpleQueue[tuple[Future[t.Any], Callable[[], t.Any]] | None] = (
-            queue.SimpleQueue()
+        #: (priority, order, future, task): the stream being written first, background last
+        self._tasks: queue.PriorityQueue[tuple[int, int, Future[t.Any], Callable[[], t.Any]]] = (
+            queue.PriorityQueue()
         )
+        self._order = itertools.count()
         self._workers: list[threading.Thread] = []
         self._start_lock = threading.Lock()
 
@@ -194,11 +198,17 @@ class RequestPool:
         return session
 
     # --- work ---------------------------------------------------------------------------
-    def submit(self, task: Callable[[], T | Later]) -> Future[T]:
+    def submit(self, task: Callable[[], T | Later], background: bool = False) -> Future[T]:
+        """Run ``task`` on a worker. A ``background`` task (work for a stream written later)
+        is taken only when no other task is waiting: it fills places in flight the stream
+        being written leaves free (while its records are written, say), never takes them."""
         self._start_workers()
         future: Future[T] = Future()
-        self._tasks.put((future, task))
+        self._put(background, future, task)
         return future
+
+    def _put(self, background: bool, future: Future[t.Any], task: Callable[[], t.Any]) -> None:
+        self._tasks.put((int(background), next(self._order), future, task))
 
     def ordered(self, tasks: Iterable[Callable[[], T | Later]], ahead: int | None = None) -> Iterator[T]:
         """Run ``tasks`` on the workers, yielding their results in the tasks' order.
@@ -234,10 +244,7 @@ class RequestPool:
 
     def _work(self) -> None:
         while True:
-            item = self._tasks.get()
-            if item is None:
-                return
-            future, task = item
+            background, _, future, task = self._tasks.get()
             # A continuation after a Later is running already; a new task may be cancelled.
             if not (future.running() or future.set_running_or_notify_cancel()):
                 continue
@@ -247,7 +254,7 @@ class RequestPool:
                 future.set_exception(error)
                 continue
             if isinstance(result, Later):
-                resume = threading.Timer(result.seconds, self._tasks.put, ((future, result.then),))
+                resume = threading.Timer(result.seconds, self._put, (bool(background), future, result.then))
                 resume.daemon = True
                 resume.start()
             else:
@@ -283,8 +290,7 @@ class ChildPrefetch:
         try:
             for parent in parents:
                 for key, fetch in fetches(parent):
-                    if key not in self._futures:
-                        self._futures[key] = self.pool.submit(fetch)
+                    self.start(key, fetch)
                 buffered.append(parent)
                 if len(buffered) > self.window:
                     yield buffered.popleft()
@@ -293,6 +299,13 @@ class ChildPrefetch:
         finally:
             self.cancel()
 
+    def start(self, key: Hashable, fetch: Callable[[], list[t.Any]], background: bool = False) -> None:
+        """Start the fetch for ``key`` unless it was started already. Another thread (a walk
+        ahead of the parents, see :class:`ChainPrefetch`) may start keys in the background,
+        as long as it does so before it hands their parent on to the main thread."""
+        if key not in self._futures:
+            self._futures[key] = self.pool.submit(fetch, background)
+
     def take(self, key: Hashable) -> list[t.Any] | None:
         """The fetched rows for ``key`` (waiting for them), or None when none was started."""
         future = self._futures.pop(key, None)
@@ -300,7 +313,7 @@ class ChildPrefetch:
 
     def cancel(self) -> None:
         """Drop fetches nobody took (the run failed, or a child was not synced)."""
-        for future in self._futures.values():
+        for future in list(self._futures.values()):  # a walk may still be adding keys
             future.cancel()
         self._futures.clear()
 
@@ -314,18 +327,25 @@ class ChainPrefetch(t.Generic[T]):
     order); the main thread iterates this object when the stream's turn comes and does all the
     rest (post-processing, records, bookmarks), so output and STATE are those of a serial run.
     Back-pressure: at most ``max_rows`` rows wait in the buffer, then the walk waits for the
-    main thread. Every request still passes the tap's limiter, first in line for a free
-    place (the chain is the run's critical path). The walk stops when the main
-    thread stops iterating (done, failed or closed); its error is raised there, in order.
+    main thread. Every request still passes the tap's limiter; ``first_in_line``: before
+    any other thread's (for a chain long enough to be the run's critical path). The walk
+    stops when the main thread stops iterating (done, failed or closed); its error is raised
+    there, in order.
     """
 
     BATCH = 50  # rows handed over at a time (a page of the vendor's typical size)
 
     def __init__(
-        self, rows: Callable[[], Iterable[T]], max_rows: int, name: str, limiter: AdaptiveLimiter
+        self,
+        rows: Callable[[], Iterable[T]],
+        max_rows: int,
+        name: str,
+        limiter: AdaptiveLimiter,
+        first_in_line: bool = False,
     ) -> None:
         self._rows = rows
         self._limiter = limiter
+        self._first_in_line = first_in_line
         self._buffer: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=max(1, max_rows // self.BATCH))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._walk, name=f"prefetch-{name}", daemon=True)
@@ -335,7 +355,8 @@ class ChainPrefetch(t.Generic[T]):
         return self
 
     def _walk(self) -> None:
-        self._limiter.prioritise_this_thread()
+        if self._first_in_line:
+            self._limiter.prioritise_this_thread()
         batch: list[T] = []
         try:
             for row in self._rows():

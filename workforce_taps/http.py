@@ -22,7 +22,7 @@ import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from workforce_taps.concurrency import THROTTLE_STATUSES, RequestPool
+from workforce_taps.concurrency import THROTTLE_STATUSES, ChainPrefetch, RequestPool
 from workforce_taps.output import DirectRecordStream
 
 if t.TYPE_CHECKING:
@@ -132,13 +132,55 @@ class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
         """The calling thread's session (see :meth:`RequestPool.session`)."""
         return self.request_pool.session(self.url_base)
 
-    #: whether this stream walks its serial page chain ahead on a thread of its own from the
-    #: start of the run (:meth:`start_walking_ahead`); such streams sync after the others, so
-    #: the walk overlaps them
+    #: whether this stream's pages are walked ahead on a thread of their own from the start
+    #: of the run (:meth:`start_walking_ahead`); such streams sync after the others, so the
+    #: walk overlaps them. Only for a stream whose requests depend on nothing the run writes
+    #: before its turn (its own state excepted, see :meth:`walked_rows`).
     walks_ahead: t.ClassVar[bool] = False
+    #: parsed rows the walk may hold before the stream's turn comes (back-pressure)
+    ahead_rows: t.ClassVar[int] = 5_000
+    #: the walk's requests go before any other thread's (a chain long enough to be the run's
+    #: critical path)
+    walk_first_in_line: t.ClassVar[bool] = False
+    _walk: ChainPrefetch[dict[str, t.Any]] | None = None
 
     def start_walking_ahead(self) -> None:
-        """Start the walk (see :class:`~workforce_taps.concurrency.ChainPrefetch`)."""
+        """Start the walk (see :class:`~workforce_taps.concurrency.ChainPrefetch`) over
+        :meth:`walked_rows`."""
+        limiter = self.request_pool.limiter
+        walk = ChainPrefetch(self.walked_rows, self.ahead_rows, self.name, limiter, self.walk_first_in_line)
+        self._walk = walk.start()
+
+    def walked_rows(self) -> t.Iterable[dict[str, t.Any]]:
+        """What the walk reads: the parsed rows of a sync without a context (a stream whose
+        starting point comes from its state sets that up before the walk starts)."""
+        return self.request_records(None)
+
+    def take_walk(self) -> ChainPrefetch[dict[str, t.Any]] | None:
+        """The walk's rows, once (None when none was started): the stream's turn has come."""
+        walk, self._walk = self._walk, None
+        return walk
+
+    def stop_walking_ahead(self) -> None:
+        """The run failed before this stream's turn: stop its walk, if any."""
+        walk = self.take_walk()
+        if walk is not None:
+            walk.stop()
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        walk = self.take_walk() if context is None else None
+        yield from self.request_records(context) if walk is None else walk
+
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> t.Generator[dict[str, t.Any], t.Any, t.Any]:
+        """The SDK's (``sync`` is final); a failure stops the walks of the streams after this
+        one, which will not be synced: no request of the run starts after it."""
+        try:
+            yield from super()._sync_records(context, write_messages=write_messages)
+        except BaseException:
+            getattr(self._tap, "stop_walks")()  # noqa: B009  (a WorkforceTap)
+            raise
 
     _schema_written = False
 

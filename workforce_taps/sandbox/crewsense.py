@@ -176,6 +176,32 @@ class Tenant:
             for n in range(size.labels)
         ]
         self.groups = [{"id": str(n + 1), "label": name} for n, (name, _) in enumerate(PLATOONS)]
+        self._time_off_blocks: dict[int, list[tuple[int, int, list[Segment]]]] = {}
+        # A shift's label and qualifier references, built once (see day_shifts)
+        self._label_refs = [
+            {
+                "id": int(label["id"]),
+                "href": f"{LINK_HOST}/v1/labels/{label['id']}",
+                "label": label["label"],
+                "color": label["color"],
+                "text_color": label["text_color"],
+            }
+            for label in self.labels
+        ]
+        self._shift_qualifiers = {
+            user_id: [
+                {
+                    "id": int(q["id"]),
+                    "href": f"{LINK_HOST}/v1/qualifiers/{q['id']}",
+                    "shortcode": q["shortcode"],
+                    "name": q["name"],
+                    "color": "#d81b60",
+                    "text_color": "#FFFFFF",
+                }
+                for q in qualifiers
+            ]
+            for user_id, qualifiers in self.user_qualifiers.items()
+        }
         self.titles = [
             {
                 "id": 101 + n,
@@ -357,7 +383,9 @@ class Tenant:
 
     # --- the schedule -------------------------------------------------------------------
     def day_shifts(self, index: int) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """(assignment, shifts) pairs staffed on a day."""
+        """(assignment, shifts) pairs staffed on a day. The parts that depend only on the
+        day or only on the user are built once (the answers share them; nothing mutates
+        them): the simulator's own work per answer stays small next to its latency."""
         if not self.in_range(index):
             return []
         day = _day(index)
@@ -366,6 +394,12 @@ class Tenant:
         members = self.platoons[platoon]
         spare = self.platoons[(platoon + 1) % len(PLATOONS)]
         start = datetime.combine(day, datetime.min.time()) + timedelta(hours=8)
+        start_text, end_text = _stamp(start), _stamp(start + timedelta(hours=24))
+        break_start = _stamp(start + timedelta(hours=4))
+        break_end = _stamp(start + timedelta(hours=4, minutes=30))
+        scheduled_by = self.ref(self.users[0])
+        work_types = (self._work_type_ref(0), self._work_type_ref(1))
+        groups = [{"id": platoon + 1, "label": PLATOONS[platoon][0]}]
         result = []
         for a, assignment in enumerate(self.assignments):
             shifts = []
@@ -379,44 +413,25 @@ class Tenant:
                     user = spare[slot % len(spare)]
                     shift_id = 5_000_000 + index * 100 + slot
                 has_break = rng.random() < 0.5
-                labels = rng.sample(self.labels, rng.randint(0, min(2, len(self.labels))))
+                labels = rng.sample(self._label_refs, rng.randint(0, min(2, len(self.labels))))
                 shifts.append(
                     {
                         "id": _maybe_str(shift_id, 7),
                         "href": f"{LINK_HOST}/v1/shifts/{shift_id}",
-                        "start": _stamp(start),
-                        "end": _stamp(start + timedelta(hours=24)),
+                        "start": start_text,
+                        "end": end_text,
                         "length": 24,
-                        "break_start": _stamp(start + timedelta(hours=4)) if has_break else None,
-                        "break_end": _stamp(start + timedelta(hours=4, minutes=30)) if has_break else None,
+                        "break_start": break_start if has_break else None,
+                        "break_end": break_end if has_break else None,
                         "break_length": 0.5 if has_break else 0,
                         "hold_over": int(rng.random() < 0.05),
                         "recurring": recurring,
                         "user": self.ref(user),
-                        "scheduled_by": self.ref(self.users[0]),
-                        "work_type": self._work_type_ref(0 if recurring else 1),
-                        "labels": [
-                            {
-                                "id": int(label["id"]),
-                                "href": f"{LINK_HOST}/v1/labels/{label['id']}",
-                                "label": label["label"],
-                                "color": label["color"],
-                                "text_color": label["text_color"],
-                            }
-                            for label in labels
-                        ],
-                        "qualifiers": [
-                            {
-                                "id": int(q["id"]),
-                                "href": f"{LINK_HOST}/v1/qualifiers/{q['id']}",
-                                "shortcode": q["shortcode"],
-                                "name": q["name"],
-                                "color": "#d81b60",
-                                "text_color": "#FFFFFF",
-                            }
-                            for q in self.user_qualifiers[user["user_id"]]
-                        ],
-                        "groups": [{"id": platoon + 1, "label": PLATOONS[platoon][0]}],
+                        "scheduled_by": scheduled_by,
+                        "work_type": work_types[0 if recurring else 1],
+                        "labels": labels,
+                        "qualifiers": self._shift_qualifiers[user["user_id"]],
+                        "groups": groups,
                     }
                 )
             result.append((assignment, shifts))
@@ -455,21 +470,40 @@ class Tenant:
 
     def time_off_segments(self, first: int, last: int) -> Iterator[Segment]:
         """Segments of time off entries that touch days ``first``..``last`` (day indexes)."""
-        for n, user, block, rng, begin in self._occasions(3, BLOCK_DAYS, 0.35, first, last):
+        for block in range(first // BLOCK_DAYS - 1, last // BLOCK_DAYS + 1):
+            for begin, days, segments in self._block_time_offs(block):
+                if begin <= last and begin + days >= first:
+                    yield from segments
+
+    def _block_time_offs(self, block: int) -> list[tuple[int, int, list[Segment]]]:
+        """The time off entries beginning in a block, (first day, days, segments) in user
+        order; kept once built (a few hundred small objects a block), as every payroll and
+        time off answer draws on two or three blocks."""
+        entries = self._time_off_blocks.get(block)
+        if entries is not None:
+            return entries
+        entries = []
+        for n, user in enumerate(self.users):
+            rng = _rng(self.seed, 3, n, block)
+            if rng.random() > 0.35:
+                continue
+            begin = block * BLOCK_DAYS + rng.randrange(BLOCK_DAYS - 5)
+            if not self.in_range(begin):
+                continue
             days = rng.choice((1, 1, 1, 2, 3, 4))
-            if begin <= last and begin + days >= first:
-                entry_id = 700_000 + n * 1000 + block % 1000
-                type_index = rng.randrange(len(TIME_OFF_TYPES))
-                status = rng.choice((1, 1, 1, 0))
-                note = rng.choice((None, "", "Family trip"))
-                requested = datetime.combine(_day(begin - 20), datetime.min.time()) + timedelta(
-                    hours=8, seconds=rng.randrange(30000)
-                )
-                partial = days == 1 and rng.random() < 0.3
-                for k in range(days):  # long entries come split into their rotation segments
-                    start = datetime.combine(_day(begin + k), datetime.min.time()) + timedelta(hours=8)
-                    hours = 10.0 if partial else 24.0
-                    yield Segment(
+            entry_id = 700_000 + n * 1000 + block % 1000
+            type_index = rng.randrange(len(TIME_OFF_TYPES))
+            status = rng.choice((1, 1, 1, 0))
+            note = rng.choice((None, "", "Family trip"))
+            requested = datetime.combine(_day(begin - 20), datetime.min.time()) + timedelta(
+                hours=8, seconds=rng.randrange(30000)
+            )
+            hours = 10.0 if days == 1 and rng.random() < 0.3 else 24.0
+            segments = []
+            for k in range(days):  # long entries come split into their rotation segments
+                start = datetime.combine(_day(begin + k), datetime.min.time()) + timedelta(hours=8)
+                segments.append(
+                    Segment(
                         entry_id,
                         int(user["user_id"]),
                         type_index,
@@ -480,6 +514,10 @@ class Tenant:
                         requested,
                         note,
                     )
+                )
+            entries.append((begin, days, segments))
+        self._time_off_blocks[block] = entries  # a race builds the same list twice: harmless
+        return entries
 
     def time_off_item(self, segment: Segment) -> dict[str, Any]:
         label, code = TIME_OFF_TYPES[segment.type_index]
