@@ -105,7 +105,7 @@ def test_a_429_storm_pauses_every_request_and_lowers_the_limit(
     start_sandbox: StartSandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = start_sandbox("crewmojo", latency=0.05, **JOBS)
-    pause = 0.6
+    pause = 1.0
     busy = {"success": "false", "httpErrorCode": 429, "errorMessage": "Too many requests"}
     server.inject("status", DOWNLOAD_PATH, status=429, body=busy, headers={"Retry-After": str(pause)},
                   times=6, after=10)  # fmt: skip
@@ -115,7 +115,8 @@ def test_a_429_storm_pauses_every_request_and_lowers_the_limit(
         assert len(result.records(stream)) == count
     throttled = [e for e in server.log if e.status == 429]
     assert len(throttled) == 6
-    margin = 0.05  # answers in flight when the pause began still arrive
+    # requests let through before the pause was known still arrive (later on a loaded machine)
+    margin = 0.15
     for answer in throttled:
         during = [e for e in server.log if answer.ended + margin < e.started < answer.ended + pause - margin]
         assert not during, "a request started during a Retry-After pause"
@@ -134,15 +135,16 @@ def test_a_run_killed_with_requests_in_flight_resumes_without_loss(start_sandbox
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
         assert proc.stdout is not None
         lines: list[str] = []
-        states = 0
+        states = in_flight = 0
         for line in proc.stdout:
             lines.append(line)
             message = json.loads(line)
             if message["type"] == "STATE" and "replication_key_value" in str(message["value"]):
                 states += 1
-            if states >= 3:
-                break
-        in_flight = sum(e.ended == 0.0 for e in server.log)
+            if states >= 3:  # killed at the first message after which several are in flight
+                in_flight = sum(e.ended == 0.0 for e in server.log)
+                if in_flight >= 2:
+                    break
         proc.kill()
         proc.wait()
     assert proc.returncode == -9

@@ -121,8 +121,9 @@ def test_a_429_storm_pauses_every_request_and_halves_the_limit(
 def run_cli_killed_after_states(
     config: dict[str, Any], server: SandboxServer, stream: str, states: int
 ) -> tuple[SyncResult, int]:
-    """Start a sync, and SIGKILL it once ``states`` STATE messages carry a bookmark of
-    ``stream``. Returns what a target received, and how many requests were in flight."""
+    """Start a sync, and SIGKILL it at the first message, once ``states`` STATE messages
+    carry a bookmark of ``stream``, while several requests are in flight. Returns what a
+    target received, and how many requests were in flight."""
     in_flight = 0
     enough = nth(states, lambda m: m["type"] == "STATE" and stream in m["value"].get("bookmarks", {}))
 
@@ -130,7 +131,7 @@ def run_cli_killed_after_states(
         nonlocal in_flight
         if enough(message):
             in_flight = sum(1 for entry in list(server.log) if entry.ended == 0.0)
-            return True
+            return in_flight >= 2
         return False
 
     return run_cli_killed_when("tap-crewsense", config, kill_at), in_flight
