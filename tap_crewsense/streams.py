@@ -47,13 +47,13 @@ class UsersStream(ReferenceStream):
     def get_child_context(self, record: Record, context: Context | None) -> dict[str, t.Any]:
         return {"user_id": record["user_id"]}
 
-    # Walked ahead as a reference list, each user's qualifiers started in the background as
-    # the list is read: the child requests fill the places in flight that the dated streams
-    # leave free while their records are written.
+    # Walked ahead as a reference list, each user's qualifiers started as the list is read, at
+    # the users' rank: the child requests fill the places in flight that the streams synced
+    # earlier leave free while their records are written.
 
     @cached_property
     def prefetch(self) -> ChildPrefetch:
-        return ChildPrefetch(self.request_pool)
+        return ChildPrefetch(self.request_pool, rank=self.request_rank)
 
     def child_fetches(self, user: dict[str, t.Any]) -> list[tuple[tuple[str, str], Callable[[], t.Any]]]:
         """(key, fetch) of the selected children of a (parsed) user."""
@@ -66,7 +66,7 @@ class UsersStream(ReferenceStream):
     def walked_rows(self) -> Iterable[dict[str, t.Any]]:
         for user in super().walked_rows():
             for key, fetch in self.child_fetches(user):
-                self.prefetch.start(key, fetch, background=True)
+                self.prefetch.start(key, fetch)
             yield user
 
     def stop_walking_ahead(self) -> None:
@@ -221,6 +221,14 @@ class BookmarkedStream(CrewsenseStream):
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
         """Records do not move the bookmark (see :meth:`save_bookmark`)."""
 
+    def bookmark_in_state(self) -> t.Any:
+        """The stream's bookmark as the run found it, read without writing to the state (the
+        SDK's getters create the stream's entry, which would change the STATE messages of the
+        streams synced before it): where a walk ahead starts."""
+        bookmark = self._tap.state.get("bookmarks", {}).get(self.name) or {}
+        same_key = bookmark.get("replication_key") == self.replication_key
+        return bookmark.get("replication_key_value") if same_key else None
+
     def save_bookmark(self, value: str) -> None:
         """Make ``value`` the durable bookmark now and emit STATE, so that a run killed
         after this point resumes from here."""
@@ -299,7 +307,8 @@ class DateWindowStream(BookmarkedStream):
         if pool.max_parallel == 1:
             rows = (self.fetch_window(*window) for window in windows)
         else:
-            rows = pool.ordered(partial(self.fetch_window, *window) for window in windows)
+            tasks = (partial(self.fetch_window, *window) for window in windows)
+            rows = pool.ordered(tasks, rank=self.request_rank)
         return zip(windows, rows, strict=True)
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
@@ -509,10 +518,7 @@ class LogsStream(BookmarkedStream):
         the run. Where they start is read from the state without writing to it (the STATE
         messages of the streams before this one stay those of a serial run); only this stream
         changes its bookmark, so its turn finds the same starting point (checked there)."""
-        bookmark = self._tap.state.get("bookmarks", {}).get(self.name) or {}
-        same_key = bookmark.get("replication_key") == self.replication_key
-        starting = bookmark.get("replication_key_value") if same_key else None
-        self.after, self.newest = self.starting_point(starting)
+        self.after, self.newest = self.starting_point(self.bookmark_in_state())
         super().start_walking_ahead()
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:

@@ -88,6 +88,22 @@ def test_ordered_results_keep_the_tasks_order_and_bound_the_work_handed_out() ->
     assert results == list(range(40))
 
 
+def test_waiting_tasks_are_taken_lowest_rank_first_then_in_submission_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(RequestPool, "WORKERS_PER_PLACE", 1)
+    pool = RequestPool(1)  # one worker: the order it takes tasks in is the order they run
+    gate = threading.Event()
+    taken: list[str] = []
+    first = pool.submit(gate.wait)  # holds the worker while the others queue
+    ranked = [("later stream", 7), ("stream written now", 2), ("next stream", 4), ("written now, 2nd", 2)]
+    futures = [pool.submit(lambda name=name: taken.append(name), rank) for name, rank in ranked]
+    gate.set()
+    for future in [first, *futures]:
+        future.result(timeout=5)
+    assert taken == ["stream written now", "written now, 2nd", "next stream", "later stream"]
+
+
 def test_a_failing_task_raises_its_own_error_and_cancels_the_rest() -> None:
     pool = RequestPool(2)
     ran: list[int] = []

@@ -11,7 +11,7 @@ prefix of finished work.
   successes in a row (additive increase, multiplicative decrease).
 - :class:`RequestPool`: daemon worker threads (a killed or failing run exits at once, without
   waiting for requests in flight), a ``requests.Session`` per thread, :meth:`RequestPool.ordered`,
-  and background tasks that a worker takes only when no other task waits.
+  and task ranks: a worker takes the waiting task of the stream synced soonest first.
 - :class:`ChildPrefetch`: a parent stream's next children fetched while the SDK syncs earlier ones.
 - :class:`Later`: what a task returns to wait (for a server-side job, say) without holding a
   worker or a limiter slot, then go on.
@@ -168,11 +168,16 @@ class AdaptiveLimiter:
 class RequestPool:
     """Worker threads, a limiter and per-thread HTTP sessions for one tap process."""
 
+    #: A worker gives its place in flight back once its answer is in, then parses it: with
+    #: twice as many workers as places, the places stay busy while answers are parsed (the
+    #: limiter, not the number of workers, bounds the requests in flight).
+    WORKERS_PER_PLACE = 2
+
     def __init__(self, max_parallel: int) -> None:
         self.max_parallel = max_parallel
         self.limiter = AdaptiveLimiter(max_parallel)
         self._local = threading.local()
-        #: (priority, order, future, task): the stream being written first, background last
+        #: (rank, order, future, task): lowest rank first, then first come first served
         self._tasks: queue.PriorityQueue[tuple[int, int, Future[t.Any], Callable[[], t.Any]]] = (
             queue.PriorityQueue()
         )
@@ -198,20 +203,22 @@ class RequestPool:
         return session
 
     # --- work ---------------------------------------------------------------------------
-    def submit(self, task: Callable[[], T | Later], background: bool = False) -> Future[T]:
-        """Run ``task`` on a worker. A ``background`` task (work for a stream written later)
-        is taken only when no other task is waiting: it fills places in flight the stream
-        being written leaves free (while its records are written, say), never takes them."""
+    def submit(self, task: Callable[[], T | Later], rank: int = 0) -> Future[T]:
+        """Run ``task`` on a worker. Waiting tasks are taken lowest ``rank`` first (a stream's
+        position in the sync): work for streams written later, read ahead, fills the places
+        in flight that the stream being written leaves free, and never takes them from it."""
         self._start_workers()
         future: Future[T] = Future()
-        self._put(background, future, task)
+        self._put(rank, future, task)
         return future
 
-    def _put(self, background: bool, future: Future[t.Any], task: Callable[[], t.Any]) -> None:
-        self._tasks.put((int(background), next(self._order), future, task))
+    def _put(self, rank: int, future: Future[t.Any], task: Callable[[], t.Any]) -> None:
+        self._tasks.put((rank, next(self._order), future, task))
 
-    def ordered(self, tasks: Iterable[Callable[[], T | Later]], ahead: int | None = None) -> Iterator[T]:
-        """Run ``tasks`` on the workers, yielding their results in the tasks' order.
+    def ordered(
+        self, tasks: Iterable[Callable[[], T | Later]], ahead: int | None = None, rank: int = 0
+    ) -> Iterator[T]:
+        """Run ``tasks`` on the workers (at ``rank``), yielding their results in the tasks' order.
 
         At most ``ahead`` tasks (default twice the parallelism) are handed out beyond the one
         awaited, so memory stays bounded. A task's exception is raised here as it was raised
@@ -222,7 +229,7 @@ class RequestPool:
         source = iter(tasks)
         try:
             for task in source:
-                pending.append(self.submit(task))
+                pending.append(self.submit(task, rank))
                 if len(pending) > window:
                     yield pending.popleft().result()
             while pending:
@@ -235,7 +242,7 @@ class RequestPool:
         if self._workers:
             return
         with self._start_lock:
-            while len(self._workers) < self.max_parallel:
+            while len(self._workers) < self.WORKERS_PER_PLACE * self.max_parallel:
                 worker = threading.Thread(
                     target=self._work, name=f"request-worker-{len(self._workers) + 1}", daemon=True
                 )
@@ -244,7 +251,7 @@ class RequestPool:
 
     def _work(self) -> None:
         while True:
-            background, _, future, task = self._tasks.get()
+            rank, _, future, task = self._tasks.get()
             # A continuation after a Later is running already; a new task may be cancelled.
             if not (future.running() or future.set_running_or_notify_cancel()):
                 continue
@@ -254,7 +261,7 @@ class RequestPool:
                 future.set_exception(error)
                 continue
             if isinstance(result, Later):
-                resume = threading.Timer(result.seconds, self._put, (bool(background), future, result.then))
+                resume = threading.Timer(result.seconds, self._put, (rank, future, result.then))
                 resume.daemon = True
                 resume.start()
             else:
@@ -271,9 +278,10 @@ class ChildPrefetch:
     children's records, bookmarks and STATE are exactly those of a serial run.
     """
 
-    def __init__(self, pool: RequestPool, ahead: int | None = None) -> None:
+    def __init__(self, pool: RequestPool, ahead: int | None = None, rank: int = 0) -> None:
         self.pool = pool
         self.window = ahead or 2 * pool.max_parallel
+        self.rank = rank  # of the fetches (see RequestPool.submit)
         self._futures: dict[Hashable, Future[list[t.Any]]] = {}
 
     def ahead(
@@ -299,12 +307,12 @@ class ChildPrefetch:
         finally:
             self.cancel()
 
-    def start(self, key: Hashable, fetch: Callable[[], list[t.Any]], background: bool = False) -> None:
+    def start(self, key: Hashable, fetch: Callable[[], list[t.Any]]) -> None:
         """Start the fetch for ``key`` unless it was started already. Another thread (a walk
-        ahead of the parents, see :class:`ChainPrefetch`) may start keys in the background,
-        as long as it does so before it hands their parent on to the main thread."""
+        ahead of the parents, see :class:`ChainPrefetch`) may start keys too, as long as it
+        does so before it hands their parent on to the main thread."""
         if key not in self._futures:
-            self._futures[key] = self.pool.submit(fetch, background)
+            self._futures[key] = self.pool.submit(fetch, self.rank)
 
     def take(self, key: Hashable) -> list[t.Any] | None:
         """The fetched rows for ``key`` (waiting for them), or None when none was started."""

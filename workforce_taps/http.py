@@ -142,7 +142,16 @@ class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
     #: the walk's requests go before any other thread's (a chain long enough to be the run's
     #: critical path)
     walk_first_in_line: t.ClassVar[bool] = False
-    _walk: ChainPrefetch[dict[str, t.Any]] | None = None
+    _walk: ChainPrefetch[t.Any] | None = None
+
+    @property
+    def request_rank(self) -> int:
+        """The rank of this stream's pool tasks (see :meth:`RequestPool.submit`): its position
+        in the sync, a child's that of its parent."""
+        stream: t.Any = self
+        while stream.parent_stream_type is not None:
+            stream = stream.parent_stream_type
+        return list(self._tap.streams).index(stream.name)
 
     def start_walking_ahead(self) -> None:
         """Start the walk (see :class:`~workforce_taps.concurrency.ChainPrefetch`) over
@@ -151,12 +160,12 @@ class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
         walk = ChainPrefetch(self.walked_rows, self.ahead_rows, self.name, limiter, self.walk_first_in_line)
         self._walk = walk.start()
 
-    def walked_rows(self) -> t.Iterable[dict[str, t.Any]]:
+    def walked_rows(self) -> t.Iterable[t.Any]:
         """What the walk reads: the parsed rows of a sync without a context (a stream whose
         starting point comes from its state sets that up before the walk starts)."""
         return self.request_records(None)
 
-    def take_walk(self) -> ChainPrefetch[dict[str, t.Any]] | None:
+    def take_walk(self) -> ChainPrefetch[t.Any] | None:
         """The walk's rows, once (None when none was started): the stream's turn has come."""
         walk, self._walk = self._walk, None
         return walk
