@@ -361,6 +361,14 @@ class CrewsenseStream(VendorRESTStream):
             return HTTPRequest(url=page.next_page_token, method="GET", headers=self.http_headers, params={})
         return super().get_http_request(page=page)
 
+    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """The SDK's, forgetting the last page once read: this thread's next request may be
+        a while away, and a page (its bytes and their decoded tree) can be megabytes."""
+        try:
+            yield from super().request_records(context)
+        finally:
+            self._decoded.__dict__.clear()
+
     def page_body(self, response: requests.Response) -> t.Any:
         """The decoded body, parsed once per page (records and next link share it); a 204
         No Content is ``None``, like a JSON ``null``: an empty page either way."""

@@ -88,10 +88,7 @@ def test_ordered_results_keep_the_tasks_order_and_bound_the_work_handed_out() ->
     assert results == list(range(40))
 
 
-def test_waiting_tasks_are_taken_lowest_rank_first_then_in_submission_order(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(RequestPool, "WORKERS_PER_PLACE", 1)
+def test_waiting_tasks_are_taken_lowest_rank_first_then_in_submission_order() -> None:
     pool = RequestPool(1)  # one worker: the order it takes tasks in is the order they run
     gate = threading.Event()
     taken: list[str] = []

@@ -168,11 +168,6 @@ class AdaptiveLimiter:
 class RequestPool:
     """Worker threads, a limiter and per-thread HTTP sessions for one tap process."""
 
-    #: A worker gives its place in flight back once its answer is in, then parses it: with
-    #: twice as many workers as places, the places stay busy while answers are parsed (the
-    #: limiter, not the number of workers, bounds the requests in flight).
-    WORKERS_PER_PLACE = 2
-
     def __init__(self, max_parallel: int) -> None:
         self.max_parallel = max_parallel
         self.limiter = AdaptiveLimiter(max_parallel)
@@ -242,7 +237,7 @@ class RequestPool:
         if self._workers:
             return
         with self._start_lock:
-            while len(self._workers) < self.WORKERS_PER_PLACE * self.max_parallel:
+            while len(self._workers) < self.max_parallel:
                 worker = threading.Thread(
                     target=self._work, name=f"request-worker-{len(self._workers) + 1}", daemon=True
                 )
