@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
 
 LOGS_PAGE_SIZE = 50  # entries per page of /v1/logs (the docs)
 
+
 class ReferenceStream(CrewsenseStream):
     """A small full-table list, read from the start of the run on a thread of its own and
     synced after the dated streams, so its request is not waited for in turn. The lists are
@@ -39,6 +40,10 @@ class ReferenceStream(CrewsenseStream):
 
 # --- users ---------------------------------------------------------------------------------
 class UsersStream(ReferenceStream):
+    """Walked ahead as a reference list; each user's qualifiers are started as the list is
+    read, at the users' rank, so the child requests fill the places in flight that the
+    streams synced earlier leave free while their records are written."""
+
     name = "users"
     path = "/v1/users"
     primary_keys = ("user_id",)
@@ -46,10 +51,6 @@ class UsersStream(ReferenceStream):
 
     def get_child_context(self, record: Record, context: Context | None) -> dict[str, t.Any]:
         return {"user_id": record["user_id"]}
-
-    # Walked ahead as a reference list, each user's qualifiers started as the list is read, at
-    # the users' rank: the child requests fill the places in flight that the streams synced
-    # earlier leave free while their records are written.
 
     @cached_property
     def prefetch(self) -> ChildPrefetch:

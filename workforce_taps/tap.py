@@ -70,8 +70,8 @@ class WorkforceTap(Tap):
         if pool.max_parallel > 1:
             # The main thread's record work holds the interpreter lock for up to the switch
             # interval (5 ms) at a time while a worker waits to read its answer or send the
-            # next request; 1 ms lets the requests go out sooner (measured: 5-10 % faster
-            # parallel syncs, 1-3 % more CPU).
+            # next request; 1 ms lets the requests go out sooner (measured on crewsense's
+            # latency bench: 8.5-8.8 s instead of 9.0-9.3 s).
             sys.setswitchinterval(0.001)
         return pool
 
