@@ -17,14 +17,17 @@ PIP_QUIET := --quiet --disable-pip-version-check
 
 .PHONY: test lint typecheck pytest demo demo-scale bench readme hub clean
 
-$(DEV_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]'
-	touch $@
-
+# pip installs only uv (into Meltano's venv, whose venv backend it is); uv installs the rest,
+# in seconds where pip took over a minute.
 $(MELTANO_STAMP):
 	$(PYTHON) -m venv $(MELTANO_VENV)
-	$(MELTANO_VENV)/bin/pip install $(PIP_QUIET) 'meltano==4.4.1' 'uv>=0.5'
+	$(MELTANO_VENV)/bin/pip install $(PIP_QUIET) 'uv>=0.5'
+	$(UV) pip install --quiet --python $(MELTANO_VENV)/bin/python 'meltano==4.4.1'
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(MELTANO_STAMP)
+	$(PYTHON) -m venv $(VENV)
+	$(UV) pip install --quiet --python $(PY) -e '.[dev]'
 	touch $@
 
 # A PostgreSQL server from the package index (pgserver's wheel): no system service.
