@@ -14,6 +14,10 @@ POSTGRES_STAMP := $(POSTGRES_VENV)/.installed
 DAGSTER_VENV := .venv-dagster
 DAGSTER_STAMP := $(DAGSTER_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
+# uv, here and in Meltano's plugin installs, compiles the bytecode as pip does: without it every
+# process started (a tap, a target, Meltano, Dagster's) compiles its libraries again, seconds
+# each where PYTHONDONTWRITEBYTECODE is set.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: test lint typecheck pytest demo demo-scale bench readme hub clean
 

@@ -222,11 +222,12 @@ class Normaliser:
 
     def _array(self, item: Converter, path: str) -> Converter:
         def convert(value: t.Any) -> list[t.Any] | None:
-            if value is None:
-                return None
-            if not isinstance(value, list):
-                raise UnreadableValue("not a list")
-            return [item(element) for element in value]
+            if value.__class__ is not list:
+                if value is None:
+                    return None
+                if not isinstance(value, list):
+                    raise UnreadableValue("not a list")
+            return list(map(item, value)) if value else []
 
         return convert
 
@@ -238,6 +239,8 @@ class Normaliser:
         known = frozenset(properties)
 
         def convert(value: t.Any) -> dict[str, t.Any] | None:
+            """The reference conversion; :func:`_unrolled` runs the same steps faster and
+            hands anything but a well-typed dict back to it."""
             if value.__class__ is not dict:
                 if value is None or value == []:  # PHP renders an empty object as []
                     return None
@@ -263,7 +266,7 @@ class Normaliser:
                 self._note_ignored(value.keys() - known, path)
             return result
 
-        return convert
+        return _unrolled(fields, convert, lambda value: self._note_ignored(value.keys() - known, path))
 
     def _note_ignored(self, names: Iterable[str], path: str) -> None:
         for name in names:
@@ -271,6 +274,42 @@ class Normaliser:
             if where not in self.ignored:
                 self.ignored.add(where)
                 self.warn(f"{self.stream_name}: ignoring field '{where}', not in the documented schema")
+
+
+def _unrolled(
+    fields: list[tuple[str, Converter, frozenset[type]]],
+    reference: Converter,
+    note_ignored: Callable[[dict[str, t.Any]], None],
+) -> Converter:
+    """``reference`` with its loop over the fields unrolled into straight-line code, built
+    once per object schema (as :mod:`dataclasses` builds ``__init__``): the per-record hot
+    path, about twice as fast. Anything unusual (not a plain dict, a value a converter
+    refuses) goes to ``reference``, which gives the exact error."""
+    namespace: dict[str, t.Any] = {"reference": reference, "note_ignored": note_ignored}
+    lines = [
+        "def convert(value):",
+        "    if value.__class__ is not dict:",
+        "        return reference(value)",
+        "    result = {}",
+        "    try:",
+    ]
+    for number, (name, field, ready) in enumerate(fields):
+        namespace[f"convert_{number}"] = field
+        kept = " or ".join(["item is None", *(f"item.__class__ is {kind.__name__}" for kind in ready)])
+        lines += [
+            f"        if {name!r} in value:",
+            f"            item = value[{name!r}]",
+            f"            result[{name!r}] = item if {kept} else convert_{number}(item)",
+        ]
+    lines += [
+        "    except (ValueError, TypeError):",
+        "        return reference(value)",
+        "    if len(value) > len(result):",
+        "        note_ignored(value)",
+        "    return result",
+    ]
+    exec("\n".join(lines), namespace)  # noqa: S102 - the code is built from the schema's names only
+    return t.cast(Converter, namespace["convert"])
 
 
 def find_next_link(body: t.Any) -> str | None:

@@ -3,6 +3,7 @@ and field. The last tests send the tap other plausible shapes of the documented 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -109,6 +110,19 @@ def test_a_value_that_cannot_be_normalised_names_stream_and_field() -> None:
         normalise({"id": 1, "start": "2017-07-10 07:00:00", "end": "next tuesday"})
     with pytest.raises(NormalisationError, match=r"^time_offs: a record is a list, not an object"):
         normalise([1, 2])
+
+
+def test_a_dict_subclass_and_a_nested_refusal_take_the_reference_path() -> None:
+    """The unrolled fast path hands what it does not expect to the reference conversion:
+    the same record, the same exact error."""
+    normalise = Normaliser("schedule_shifts", schemas.SCHEDULE_SHIFTS, DENVER, print)
+    shift = {"id": "7", "date": "2017-07-10", "labels": [{"id": "3", "label": "L1"}], "recurring": "1"}
+    expected = {"id": 7, "date": "2017-07-10", "labels": [{"id": 3, "label": "L1"}], "recurring": True}
+    assert normalise(shift) == expected
+    assert normalise(OrderedDict(shift)) == expected
+    shift["labels"] = [{"id": 3}, OrderedDict(id="three")]
+    with pytest.raises(NormalisationError, match=r"^schedule_shifts: field 'labels\[\]\.id' cannot be read"):
+        normalise(shift)
 
 
 def test_next_links_are_found_in_every_documented_place() -> None:
