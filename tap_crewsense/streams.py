@@ -336,8 +336,11 @@ class DateWindowStream(BookmarkedStream):
         key = tuple(map(record.get, self.primary_keys))
         seen = self._seen.get(key)
         if seen is None:  # the common case: a key not seen yet in this run
-            # the record itself, encoded only if its key comes back (most never do)
-            self._seen[key] = (self.last_relevant_day(record), (record,))
+            # The record itself, encoded only if its key comes back (most never do); but
+            # encoded now where the SDK's own steps write it, as they pop deselected
+            # properties from it in place.
+            kept = record if self._writes_directly() else msgspec.json.encode(record)
+            self._seen[key] = (self.last_relevant_day(record), (kept,))
             return record
         last_day, emitted = seen
         content = msgspec.json.encode(record)

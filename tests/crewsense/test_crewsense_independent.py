@@ -994,6 +994,24 @@ def test_callback_pages_stay_in_the_requested_period(
     assert result.records("callbacks")[0]["deadline"] == "2016-11-05T10:00:00-07:00"
 
 
+def test_a_repeat_is_still_recognised_when_a_property_is_deselected(
+    serve: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Deselecting a property makes the SDK's own record steps run, which pop it from the
+    emitted record: the record kept to recognise a repeat must not be that one."""
+    server = serve(DocsApp(callbacks=[CALLBACK, copy.deepcopy(CALLBACK), CALLBACK_LATER]))
+    catalog = catalog_selecting("callbacks")
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == ["properties", "deadline"]:
+                metadata["metadata"]["selected"] = False
+    result = run_sync(TapCrewsense, config(server, "2016-11-01", "2016-11-30"), catalog=catalog)
+    records = result.records("callbacks")
+    assert [r["id"] for r in records] == [123456, 123457]
+    assert all("deadline" not in r for r in records)
+    assert "share the key" not in caplog.text
+
+
 def test_an_empty_page_ends_paging_even_with_a_next_link(serve: Callable[..., SandboxServer]) -> None:
     """A server that links to a next page after the last one must not keep the run paging."""
     server = serve(DocsApp(callbacks=[CALLBACK, CALLBACK_LATER], endless_links=True))
