@@ -404,42 +404,129 @@ class ScheduleShiftsStream(DateWindowStream):
         on = str(row["date"] or "")[:10]
         return not on or first.isoformat() <= on <= last.isoformat()
 
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        """A week of the documented shape is decoded straight into :class:`SchedulePage`
+        (reading only what the records keep: a week of 900 users' shifts is megabytes); any
+        other answer (PHP maps, days keyed by date, no body) takes the general path."""
+        try:
+            page = SCHEDULE_PAGE.decode(response.content)
+        except msgspec.MsgspecError:
+            return super().parse_response(response)
+        return self.shifts_of(page)
+
     def records_in(self, body: t.Any, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        """The general path: the decoded body brought to the documented shape, then read as
+        the documented shape is (so both paths make the same records)."""
         days = _field(body, "days")
         if isinstance(days, dict):  # tolerate days keyed by date
             days = [{"date": key, **value} for key, value in days.items() if isinstance(value, dict)]
         if not isinstance(days, list):
             raise VendorAPIError(self.unexpected_shape(response), response)
-        for day in days:  # assignments and shifts may come as PHP maps (see `as_list`)
-            for assignment in as_list(_field(day, "assignments")) or []:
-                for shift in as_list(_field(assignment, "shifts")) or []:
-                    yield self.flatten(day, assignment, shift)
+        documented = [_documented_day(day) for day in days if isinstance(day, dict)]
+        try:
+            page = msgspec.convert({"days": documented}, SchedulePage)
+        except msgspec.ValidationError:  # a shift that is not an object
+            raise VendorAPIError(self.unexpected_shape(response), response) from None
+        return self.shifts_of(page)
 
     @staticmethod
-    def flatten(
-        day: dict[str, t.Any], assignment: dict[str, t.Any], shift: dict[str, t.Any]
-    ) -> dict[str, t.Any]:
-        user, work_type = shift.get("user"), shift.get("work_type")
-        return {
-            "id": shift.get("id"),
-            "date": day.get("date") or assignment.get("date"),
-            "assignment_id": assignment.get("id"),
-            "assignment_name": assignment.get("name"),
-            "user_id": _field(user, "id"),
-            "user_name": _field(user, "name"),
-            "work_type_id": _field(work_type, "id"),
-            "work_type_name": _field(work_type, "name"),
-            "start": shift.get("start"),
-            "end": shift.get("end"),
-            "length": shift.get("length"),
-            "break_start": shift.get("break_start"),
-            "break_end": shift.get("break_end"),
-            "break_length": shift.get("break_length"),
-            "hold_over": shift.get("hold_over"),
-            "recurring": shift.get("recurring"),
-            "labels": shift.get("labels"),
-            "qualifiers": shift.get("qualifiers"),
-        }
+    def shifts_of(page: SchedulePage) -> list[dict[str, t.Any]]:
+        """One record per shift, with its day, assignment, user and work type."""
+        records = []
+        for day in page.days:
+            for assignment in day.assignments or ():
+                on = day.date or assignment.date
+                for shift in assignment.shifts or ():
+                    user, work_type = shift.user or NO_ONE, shift.work_type or NO_ONE
+                    records.append(
+                        {
+                            "id": shift.id,
+                            "date": on,
+                            "assignment_id": assignment.id,
+                            "assignment_name": assignment.name,
+                            "user_id": user.id,
+                            "user_name": user.name,
+                            "work_type_id": work_type.id,
+                            "work_type_name": work_type.name,
+                            "start": shift.start,
+                            "end": shift.end,
+                            "length": shift.length,
+                            "break_start": shift.break_start,
+                            "break_end": shift.break_end,
+                            "break_length": shift.break_length,
+                            "hold_over": shift.hold_over,
+                            "recurring": shift.recurring,
+                            "labels": shift.labels,
+                            "qualifiers": shift.qualifiers,
+                        }
+                    )
+        return records
+
+
+# The documented week of /v1/schedule, as far as its records read it. Values stay as sent
+# (t.Any: the normaliser converts them); fields not named here are skipped, as the records
+# leave them out. A nested user or work type that is not an object reads as none.
+class Named(msgspec.Struct):
+    id: t.Any = None
+    name: t.Any = None
+
+
+NO_ONE = Named()
+
+
+class Shift(msgspec.Struct):
+    id: t.Any = None
+    start: t.Any = None
+    end: t.Any = None
+    length: t.Any = None
+    break_start: t.Any = None
+    break_end: t.Any = None
+    break_length: t.Any = None
+    hold_over: t.Any = None
+    recurring: t.Any = None
+    user: Named | None = None
+    work_type: Named | None = None
+    labels: t.Any = None
+    qualifiers: t.Any = None
+
+
+class Assignment(msgspec.Struct):
+    id: t.Any = None
+    name: t.Any = None
+    date: t.Any = None
+    shifts: list[Shift] | None = None
+
+
+class Day(msgspec.Struct):
+    date: t.Any = None
+    assignments: list[Assignment] | None = None
+
+
+class SchedulePage(msgspec.Struct):
+    days: list[Day]
+
+
+SCHEDULE_PAGE = msgspec.json.Decoder(SchedulePage)
+
+
+def _documented_day(day: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A day with its assignments and shifts as lists: they may come as PHP maps (see
+    ``as_list``); an assignment that is not an object has no shifts."""
+    assignments = [a for a in as_list(day.get("assignments")) or [] if isinstance(a, dict)]
+    return {
+        "date": day.get("date"),
+        "assignments": [
+            {**a, "shifts": [_named_refs(shift) for shift in as_list(a.get("shifts")) or []]}
+            for a in assignments
+        ],
+    }
+
+
+def _named_refs(shift: t.Any) -> t.Any:
+    """A shift whose user or work type is not an object (``[]``: PHP's empty map) with none."""
+    if not isinstance(shift, dict):
+        return shift  # not a shift: refused when the page is read
+    return {**shift, **{key: None for key in ("user", "work_type") if not isinstance(shift.get(key), dict)}}
 
 
 class DayLabelsStream(DateWindowStream):

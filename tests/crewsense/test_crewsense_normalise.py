@@ -7,7 +7,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
+from singer_sdk.exceptions import FatalAPIError
 from taputil import run_sync
 
 from crewsense import app_of, catalog_selecting, tap_config
@@ -22,6 +24,7 @@ from tap_crewsense.client import (
     to_date,
     to_int,
 )
+from tap_crewsense.streams import SCHEDULE_PAGE
 from tap_crewsense.tap import TapCrewsense
 from workforce_taps.sandbox.core import SandboxServer
 
@@ -165,3 +168,97 @@ def test_other_plausible_answer_shapes_are_read(start_sandbox: StartSandbox) -> 
     assert [u["user_id"] for u in result.records("users")] == [int(u["user_id"]) for u in users]
     assert server.requests_to(r"^/v1/users$")[1].query == {"page": ["2"]}
     assert result.records("day_labels") == days
+
+
+def _shift(shift_id: object, user: object, work_type: object) -> dict[str, object]:
+    return {
+        "id": shift_id,
+        "href": f"https://api.crewsense.com/v1/shifts/{shift_id}",
+        "start": "2026-01-05 08:00:00",
+        "end": "2026-01-06 08:00:00",
+        "length": 24,
+        "recurring": True,
+        "user": user,
+        "scheduled_by": {"id": 138, "name": "Joe Boss"},
+        "work_type": work_type,
+        "labels": [{"id": 1777, "label": "L5", "color": "#CCCCCC"}],
+        "qualifiers": [],
+    }
+
+
+AVA = {"id": 848, "name": "Ava Nagy", "href": "https://api.crewsense.com/v1/users/848"}
+REGULAR = {"id": 5, "name": "Regular Time", "work_code": "REG01", "subtypes": []}
+SCHEDULE_RECORDS = [
+    {"id": 1, "user_id": 848, "user_name": "Ava Nagy", "work_type_id": 5, "work_type_name": "Regular Time"},
+    {"id": 2, "user_id": None, "user_name": None, "work_type_id": None, "work_type_name": None},
+]
+
+
+@pytest.mark.parametrize(
+    "week",
+    [
+        # as documented: read by the decoder of the documented shape
+        {
+            "days": [
+                {
+                    "date": "2026-01-05",
+                    "time_off": [],
+                    "assignments": [
+                        {"id": 670, "name": "Station 1", "shifts": [_shift(1, AVA, REGULAR)]},
+                        {"id": 671, "name": "Station 2", "shifts": [_shift(2, None, None)]},
+                        {"id": 672, "name": "Station 3", "shifts": None},
+                    ],
+                },
+                {"date": "2026-01-06", "assignments": None},
+            ]
+        },
+        # PHP's renderings: maps keyed by id, [] for an empty object, days keyed by date
+        {
+            "days": {
+                "2026-01-05": {
+                    "assignments": {
+                        "0": {"id": 670, "name": "Station 1", "shifts": {"7": _shift("1", AVA, REGULAR)}},
+                        "3": {"id": 671, "name": "Station 2", "shifts": [_shift(2, [], [])]},
+                        "4": {"id": 672, "name": "Station 3", "shifts": []},
+                    }
+                },
+                "2026-01-06": {"assignments": []},
+            }
+        },
+    ],
+    ids=["documented", "php-renderings"],
+)
+def test_a_schedule_week_makes_the_same_records_in_either_shape(
+    start_sandbox: StartSandbox, week: dict[str, object], request: pytest.FixtureRequest
+) -> None:
+    documented = request.node.callspec.id == "documented"
+    try:  # which path the week takes: straight into the documented shape, or the general one
+        SCHEDULE_PAGE.decode(msgspec.json.encode(week))
+        assert documented
+    except msgspec.ValidationError:
+        assert not documented
+    server = start_sandbox("crewsense")
+    server.inject("status", r"^/v1/schedule$", status=200, body=week)
+    config = tap_config(server, start_date="2026-01-05", end_date="2026-01-05")
+    result = run_sync(TapCrewsense, config, catalog=catalog_selecting("schedule_shifts"))
+    records = result.records("schedule_shifts")
+    assert [{key: r[key] for key in SCHEDULE_RECORDS[0]} for r in records] == SCHEDULE_RECORDS
+    assert [(r["date"], r["assignment_id"], r["assignment_name"]) for r in records] == [
+        ("2026-01-05", 670, "Station 1"),
+        ("2026-01-05", 671, "Station 2"),
+    ]
+    assert records[0]["start"] == "2026-01-05T08:00:00-07:00"  # the configured zone
+    assert records[0]["labels"] == [{"id": 1777, "label": "L5", "color": "#CCCCCC"}]
+
+
+def test_a_schedule_shift_that_is_not_an_object_fails_naming_stream_and_path(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = start_sandbox("crewsense")
+    week = {"days": [{"date": "2026-01-05", "assignments": [{"id": 670, "shifts": ["shift 1"]}]}]}
+    server.inject("status", r"^/v1/schedule$", status=200, body=week)
+    config = tap_config(server, start_date="2026-01-05", end_date="2026-01-05")
+    with pytest.raises(FatalAPIError) as failure:
+        run_sync(TapCrewsense, config, catalog=catalog_selecting("schedule_shifts"))
+    shape = "schedule_shifts: GET /v1/schedule answered 200 with an unexpected body shape"
+    assert str(failure.value) == shape
