@@ -152,7 +152,7 @@ def run_once(vendor: str, tenant: Tenant, parallel: int | None) -> LatencyRun:
             config[SETTING] = parallel
         label = f"tap-{vendor}" + (f", {SETTING}={parallel}" if parallel is not None else "")
         started = time.monotonic()
-        measured = measure_tap(label, f"tap-{vendor}", config)
+        measured = measure_tap(label, f"tap-{vendor}", config, runs=1)  # one run: one request log
         log = list(server.log)
         # crewmojo's report requests answered with a job id (every one, in this tenant)
         jobs = int(getattr(server.app, "jobs_started", 0)) if tenant.job_wait else 0

@@ -54,6 +54,7 @@ class UnreadableValue(ValueError):
     logs, values may be personal data; Python's own conversion errors quote the value)."""
 
 
+@lru_cache(maxsize=256)  # a log's entries, each at its own moment, share a few offsets
 def _offset(text: str) -> timezone:
     if text == "Z":
         return timezone.utc
