@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -82,6 +83,15 @@ class Response:
     def stream(cls, chunks: Iterable[bytes], content_type: str, status: int = 200) -> Response:
         """A body sent with chunked transfer encoding, generated while it is sent."""
         return cls(status, chunks, {"Content-Type": content_type})
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """Says nothing when a client drops a kept-alive connection (a tap process exiting does):
+    that is how HTTP/1.1 connections end, not an error of the request."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -179,7 +189,7 @@ class SandboxServer:
         #: the most requests ever in flight at once (since the start or the last :meth:`clear`)
         self.max_in_flight = 0
         self._state_lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = QuietHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
