@@ -290,19 +290,22 @@ class SandboxServer:
                     server._in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server._in_flight)
                     server.log.append(entry)
+                response: Response | None = None
+
                 # The request stops being in flight just before its last bytes go out: once
                 # the client has them it may send the next request at once, and that must
-                # not count as overlapping this one.
+                # not count as overlapping this one. Status and end are set together, so a
+                # test reading the log never sees an answered request without its end.
                 def finish() -> None:
                     with server._state_lock:
                         if entry.ended == 0.0:
                             server._in_flight -= 1
+                            entry.status = response.status if response else 0
                             entry.ended = time.monotonic()
 
                 self._finish = finish
                 try:
                     response = self._respond(request)
-                    entry.status = response.status if response else 0
                     if response is not None:
                         self._send(response)
                 except (BrokenPipeError, ConnectionResetError):
