@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.common import measure_baseline, measure_tap, print_table
+from bench.common import baseline_command, compare, measure_tap, print_table, tap_command
 from workforce_taps import sandbox
 from workforce_taps.sandbox.crewmojo import demo_config
 
@@ -22,12 +22,13 @@ def tap_config(url: str) -> dict[str, Any]:
 def run() -> None:
     with sandbox.start("crewmojo", size="large") as large:  # 1,000,000 employees
         config = tap_config(large.url)
-        tap_large = measure_tap("tap-crewmojo, 1M rows", "tap-crewmojo", config)
-        baseline = measure_baseline(
-            "requests + csv + orjson, 1M rows",
-            "bench.crewmojo_baseline",
-            large.url, config["client_id"], config["client_secret"], REPORT,
-        )  # fmt: skip
+        baseline_run = baseline_command(
+            "bench.crewmojo_baseline", large.url, config["client_id"], config["client_secret"], REPORT
+        )
+        with tap_command("tap-crewmojo", config) as tap:
+            tap_large, baseline = compare(
+                "tap-crewmojo, 1M rows", tap, "requests + csv + orjson, 1M rows", baseline_run
+            )
     with sandbox.start("crewmojo", employees=10_000) as small:
         tap_small = measure_tap("tap-crewmojo, 10k rows", "tap-crewmojo", tap_config(small.url))
     print_table("crewmojo: 1,000,000-row CSV report", [(tap_large, baseline), (tap_small, None)])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bench.common import Measurement, measure_baseline, measure_tap, print_table
+from bench.common import Measurement, baseline_command, compare, print_table, tap_command
 from workforce_taps import sandbox
 from workforce_taps.sandbox.crewsense import demo_config
 
@@ -23,9 +23,7 @@ def run(ranges_days: tuple[int, ...] = RANGES_DAYS) -> None:
             config = demo_config(server.url)
             today = date.today()
             config.update(start_date=(today - timedelta(days=days)).isoformat(), end_date=today.isoformat())
-            tap = measure_tap(f"tap-crewsense, {days} days", "tap-crewsense", config)
-            baseline = measure_baseline(
-                f"baseline, {days} days",
+            baseline = baseline_command(
                 "bench.crewsense_baseline",
                 server.url,
                 config["client_id"],
@@ -33,7 +31,8 @@ def run(ranges_days: tuple[int, ...] = RANGES_DAYS) -> None:
                 config["start_date"],
                 config["end_date"],
             )
-            rows.append((tap, baseline))
+            with tap_command("tap-crewsense", config) as tap:
+                rows.append(compare(f"tap-crewsense, {days} days", tap, f"baseline, {days} days", baseline))
         print_table("tap-crewsense (large tenant: 900 users, 300 shifts a day)", rows)
     finally:
         server.stop()

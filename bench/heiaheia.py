@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bench.common import measure_baseline, measure_tap, print_table
+from bench.common import baseline_command, compare, print_table, tap_command
 from workforce_taps import sandbox
 from workforce_taps.sandbox.heiaheia import demo_config
 
@@ -23,14 +23,10 @@ def run() -> None:
         for _ in range(MONTHS_OF_ENERGY_LEVELS):
             start = (start - timedelta(days=1)).replace(day=1)
         config = {**demo_config(server.url), "start_date": start.isoformat()}
-        tap = measure_tap("tap-heiaheia, full sync", "tap-heiaheia", config)
-        baseline = measure_baseline(
-            "baseline, same requests", "bench.heiaheia_baseline", server.url, config["start_date"]
-        )
-        print_table(
-            "tap-heiaheia (large tenant: 2,000 organisations, sequential requests)",
-            [(tap, baseline)],
-        )
+        baseline = baseline_command("bench.heiaheia_baseline", server.url, config["start_date"])
+        with tap_command("tap-heiaheia", config) as tap:
+            compared = compare("tap-heiaheia, full sync", tap, "baseline, same requests", baseline)
+        print_table("tap-heiaheia (large tenant: 2,000 organisations, sequential requests)", [compared])
     finally:
         server.stop()
 

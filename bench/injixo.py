@@ -5,12 +5,9 @@ beside a raw ``requests`` loop over the same windows."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import tempfile
 from typing import Any
 
-from bench.common import BIN, Measurement, measure, measure_baseline, print_table
+from bench.common import baseline_command, compare, print_table, tap_command
 from tap_injixo.tap import TapInjixo
 from workforce_taps import sandbox
 from workforce_taps.sandbox.injixo import demo_config
@@ -26,28 +23,21 @@ def schedules_only(config: dict[str, Any]) -> dict[str, Any]:
     return catalog
 
 
-def measure_schedules_tap(label: str, config: dict[str, Any]) -> Measurement:
-    with tempfile.TemporaryDirectory() as folder:
-        paths = {name: os.path.join(folder, f"{name}.json") for name in ("config", "catalog")}
-        for name, content in (("config", config), ("catalog", schedules_only(config))):
-            with open(paths[name], "w") as handle:
-                json.dump(content, handle)
-        return measure(
-            label,
-            [str(BIN / "tap-injixo"), "--config", paths["config"], "--catalog", paths["catalog"]],
-        )
-
-
 def run() -> None:
     today = dt.datetime.now(dt.timezone.utc).date()
     start, end = today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=28)
     # Over-budget answers come after 1 s instead of the real 25 s, to keep the bench short.
     with sandbox.start("injixo", size="large", over_budget_delay=1.0) as server:
         config = demo_config(server.url) | {"start_date": start.isoformat()}
-        tap = measure_schedules_tap(f"tap-injixo schedules, {HISTORY_DAYS + 29} days", config)
-        baseline = measure_baseline(
-            "requests + orjson, same windows",
+        baseline = baseline_command(
             "bench.injixo_baseline",
             server.url, config["api_token"], start.isoformat(), end.isoformat(), "7", "plan,final",
         )  # fmt: skip
-    print_table("injixo: schedules of 41 planning units, 2,400 employees", [(tap, baseline)])
+        with tap_command("tap-injixo", config, schedules_only(config)) as tap:
+            compared = compare(
+                f"tap-injixo schedules, {HISTORY_DAYS + 29} days",
+                tap,
+                "requests + orjson, same windows",
+                baseline,
+            )
+    print_table("injixo: schedules of 41 planning units, 2,400 employees", [compared])
