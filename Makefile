@@ -47,6 +47,7 @@ $(DAGSTER_STAMP): $(MELTANO_STAMP)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy

@@ -150,9 +150,7 @@ def run_pipelines(
 
 def table_rows(warehouse: Path) -> dict[tuple[str, str], int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
+        tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
         counts = {}
         for schema, name in tables:
             # names come from DuckDB's own catalogue, not from input

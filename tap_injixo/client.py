@@ -157,14 +157,11 @@ class InjixoStream(VendorRESTStream):
                 return lists[0][1]
         path = urlsplit(response.url).path
         raise VendorAPIError(
-            f"{self.name}: GET {path} answered {response.status_code} without a "
-            f"'{self.records_key}' list",
+            f"{self.name}: GET {path} answered {response.status_code} without a '{self.records_key}' list",
             response,
         )
 
-    def post_process(
-        self, row: dict[str, t.Any], context: Context | None = None
-    ) -> dict[str, t.Any] | None:
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         self.require_keys(row)
         return row
 

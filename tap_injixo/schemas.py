@@ -81,9 +81,7 @@ CONTRACT = th.PropertiesList(
             *(th.Property(period, _AMOUNT) for period in ("per_day", "per_week", "per_month", "per_year"))
         ),
     ),
-    th.Property(
-        "working_hours", th.ObjectType(*(th.Property(day, th.IntegerType) for day in _WEEKDAYS))
-    ),
+    th.Property("working_hours", th.ObjectType(*(th.Property(day, th.IntegerType) for day in _WEEKDAYS))),
     th.Property("working_days_per_week", th.NumberType),
 ).to_dict()
 

@@ -62,9 +62,7 @@ class EmployeesStream(CollectionStream):
         prefetch = self._tap_injixo.child_prefetch
         yield from prefetch.ahead(super().get_records(context), self._child_fetches)
 
-    def _child_fetches(
-        self, employee: dict[str, t.Any]
-    ) -> list[tuple[Hashable, Callable[[], Rows]]]:
+    def _child_fetches(self, employee: dict[str, t.Any]) -> list[tuple[Hashable, Callable[[], Rows]]]:
         """The requests the SDK will make for this employee's selected children."""
         if employee.get("employee_id") is None or not self.stream_maps[0].get_filter_result(employee):
             return []  # an error later (no key), or a stream map filter: no children synced
@@ -126,9 +124,7 @@ class PlanningUnitsStream(CollectionStream):
                 ", ".join(map(str, sorted(missing))),
             )
 
-    def generate_child_contexts(
-        self, record: Record, context: Context | None
-    ) -> t.Iterable[Context | None]:
+    def generate_child_contexts(self, record: Record, context: Context | None) -> t.Iterable[Context | None]:
         unit_id = record["planning_unit_id"]
         if unit_id in self._units_to_read:
             del self._units_to_read[unit_id]  # a unit listed twice is still read once
@@ -314,9 +310,7 @@ class SchedulesStream(ChildStream):
         )
 
     # --- records (main thread) ----------------------------------------------------------
-    def post_process(
-        self, row: dict[str, t.Any], context: Context | None = None
-    ) -> dict[str, t.Any] | None:
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         assert context is not None
         unit_id = context["planning_unit_id"]  # the unit asked for
         record = row
@@ -334,9 +328,7 @@ class SchedulesStream(ChildStream):
         return record
 
     # --- state --------------------------------------------------------------------------
-    def _increment_stream_state(
-        self, latest_record: Record, *, context: Context | None = None
-    ) -> None:
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
         """The bookmark is the end of the last completed window, not the latest
         ``booking_date`` (plans reach weeks into the future); ``_save_bookmark`` sets it."""
 

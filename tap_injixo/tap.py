@@ -124,8 +124,7 @@ class TapInjixo(WorkforceTap):
         unknown = [level for level in config.get("levels") or [] if level not in LEVELS]
         if unknown:
             errors.append(
-                f"levels: unknown level {', '.join(map(repr, unknown))}; "
-                f"choose from {', '.join(LEVELS)}"
+                f"levels: unknown level {', '.join(map(repr, unknown))}; choose from {', '.join(LEVELS)}"
             )
         elif "levels" in config and not config["levels"]:
             errors.append("levels: give at least one level")

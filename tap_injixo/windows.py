@@ -74,8 +74,7 @@ class UnitWindows:
         timeout."""
         if not self.proven:
             self.proven = any(
-                w.rows.done() and not w.rows.cancelled() and w.rows.exception() is None
-                for w in self.pending
+                w.rows.done() and not w.rows.cancelled() and w.rows.exception() is None for w in self.pending
             )
         return self.proven or not self.pending
 
@@ -83,9 +82,7 @@ class UnitWindows:
 class ScheduleWindows:
     """Hands windows out to the pool ahead of the reader; used by the main thread only."""
 
-    def __init__(
-        self, pool: RequestPool, fetch: Fetch, window_days: int, logger: logging.Logger
-    ) -> None:
+    def __init__(self, pool: RequestPool, fetch: Fetch, window_days: int, logger: logging.Logger) -> None:
         self.pool = pool
         self.fetch = fetch
         self.window_days = window_days
@@ -102,9 +99,7 @@ class ScheduleWindows:
         self._units.append(UnitWindows(dict(context), first, last))
         self._fill()
 
-    def read(
-        self, context: Context, first: dt.date, last: dt.date
-    ) -> Iterator[tuple[Window, Rows]]:
+    def read(self, context: Context, first: dt.date, last: dt.date) -> Iterator[tuple[Window, Rows]]:
         """The unit's windows and their rows, in date order (``first``/``last`` are used
         only when the unit was not announced)."""
         unit = self._take(context, first, last)

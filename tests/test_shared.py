@@ -70,9 +70,7 @@ def test_latency_delays_every_answer_side_by_side_and_the_log_keeps_the_most_in_
     app = EchoApp()
     app.latency = 0.3
     with SandboxServer(app) as slow:
-        threads = [
-            threading.Thread(target=requests.get, args=(f"{slow.url}/items/{n}",)) for n in range(4)
-        ]
+        threads = [threading.Thread(target=requests.get, args=(f"{slow.url}/items/{n}",)) for n in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -335,7 +335,6 @@ class VendorRESTStream(DirectRecordStream, RESTStream[t.Any]):
             method = getattr(response.request, "method", None) or "GET"
             path = urlsplit(response.url).path
             raise VendorAPIError(
-                f"{self.name}: {method} {path} answered {response.status_code} with a body that is "
-                "not JSON",
+                f"{self.name}: {method} {path} answered {response.status_code} with a body that is not JSON",
                 response,
             ) from error

@@ -425,9 +425,7 @@ def test_a_429_without_retry_after_is_retried_as_it_is(serve: Callable[..., Sand
 
 
 @pytest.mark.parametrize("suffix", ["/", "/v1", "/v1/"])
-def test_api_url_spellings_reach_the_same_paths(
-    serve: Callable[..., SandboxServer], suffix: str
-) -> None:
+def test_api_url_spellings_reach_the_same_paths(serve: Callable[..., SandboxServer], suffix: str) -> None:
     server = serve(DocsApp())
     result = run_sync(TapInjixo, config_for(server, api_url=server.url + suffix))
     assert len(result.records("schedules")) == 17
@@ -455,9 +453,7 @@ def test_a_token_pasted_with_whitespace_is_a_setting_error_that_hides_it(
     server = serve(DocsApp())
     with pytest.raises(ConfigValidationError) as raised:
         TapInjixo(config=config_for(server, api_token=pasted), parse_env_config=False)
-    assert raised.value.errors == [
-        "api_token: has spaces or a line break around it; give the token alone"
-    ]
+    assert raised.value.errors == ["api_token: has spaces or a line break around it; give the token alone"]
     assert DOC_TOKEN not in str(raised.value)
     assert server.log == []
 

@@ -136,9 +136,7 @@ def test_display_asks_only_for_selected_fields(
     assert {frozenset(r) for r in result.records("employees")} == {
         frozenset(("employee_id", "first_name", "last_name"))
     }
-    assert {frozenset(r) for r in result.records("contracts")} == {
-        frozenset(("contract_id", "name"))
-    }
+    assert {frozenset(r) for r in result.records("contracts")} == {frozenset(("contract_id", "name"))}
     assert result.streams() == {"employees", "activities", "contracts"}
 
 

@@ -74,9 +74,7 @@ def test_a_single_day_that_keeps_timing_out_fails_after_retries(
     start_sandbox: Callable[..., SandboxServer],
 ) -> None:
     server = start_injixo(start_sandbox)
-    server.inject(
-        "status", r"^/v1/planning_units/1300/", times=99, status=504, headers={"Retry-After": "0"}
-    )
+    server.inject("status", r"^/v1/planning_units/1300/", times=99, status=504, headers={"Retry-After": "0"})
     config = injixo_config(server, window_days=2, planning_unit_ids=[1300], max_parallel_requests=1)
     with pytest.raises(RetriableAPIError, match=r"schedules: GET /v1/planning_units/1300/schedule/.* 504"):
         run_sync(TapInjixo, config)

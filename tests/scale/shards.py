@@ -285,7 +285,6 @@ def test_a_shard_rerun_reads_its_own_lookback_and_a_second_copy_is_refused(loade
         assert postgres.rows(loaded.sharded_schema, table) == baseline, table
 
 
-
 def step_of(task: str) -> str:
     """The Dagster op (and step) name elt-dagster-meltano gives a task."""
     return task.replace("-", "_").replace(" ", "_")

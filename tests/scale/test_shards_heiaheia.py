@@ -15,6 +15,5 @@ def vendor() -> str:
     return "heiaheia"
 
 
-
 # Collected here, in their order.
 globals().update({test.__name__: test for test in shards.TESTS})

@@ -15,6 +15,5 @@ def vendor() -> str:
     return "injixo"
 
 
-
 # Collected here, in their order.
 globals().update({test.__name__: test for test in shards.TESTS + shards.INJIXO_TESTS})

@@ -212,9 +212,7 @@ class InjixoApp(VendorApp):
             if rng.random() < 0.3:  # moves to another team around now
                 moved = self.today + dt.timedelta(days=rng.randrange(-60, 20))
                 other = rng.choice([t for t in team_ids if t != team])
-                rows.append(
-                    Membership(membership_id, employee_id, team, hired, moved - _DAY, 1)
-                )
+                rows.append(Membership(membership_id, employee_id, team, hired, moved - _DAY, 1))
                 rows.append(Membership(membership_id + 1, employee_id, other, moved, None, 1))
                 membership_id += 2
             else:
@@ -231,9 +229,7 @@ class InjixoApp(VendorApp):
                 changed = hired + dt.timedelta(days=rng.randrange(100, 1500))
                 second = rng.choice(self.contracts)["contract_id"]
                 contracts = [
-                    EmployeeContract(
-                        contract_row_id, employee_id, first_contract, hired, changed - _DAY
-                    ),
+                    EmployeeContract(contract_row_id, employee_id, first_contract, hired, changed - _DAY),
                     EmployeeContract(contract_row_id + 1, employee_id, second, changed, None),
                 ]
             else:
@@ -303,8 +299,7 @@ class InjixoApp(VendorApp):
     def list_employees(self, request: Request) -> Response:
         with_user = (request.arg("include_userid") or "").lower() == "true"
         rows = [
-            row if with_user else {k: v for k, v in row.items() if k != "user_id"}
-            for row in self.employees
+            row if with_user else {k: v for k, v in row.items() if k != "user_id"} for row in self.employees
         ]
         return _collection("employees", rows, request)
 
@@ -321,11 +316,7 @@ class InjixoApp(VendorApp):
         period = _period(request, start_date)
         if isinstance(period, Response):
             return period
-        rows = [
-            c.as_json()
-            for c in self.contracts_of.get(_int(employee_id), [])
-            if c.overlaps(*period)
-        ]
+        rows = [c.as_json() for c in self.contracts_of.get(_int(employee_id), []) if c.overlaps(*period)]
         return _collection("employee_contracts", rows, request, empty_is_404=True)
 
     def employee_units(self, request: Request, employee_id: str, start_date: str) -> Response:
@@ -369,9 +360,7 @@ class InjixoApp(VendorApp):
         unit_ids = [u["planning_unit_id"] for u in self.units]
         if chosen:
             unit_ids = [u for u in unit_ids if u in {int(i) for i in chosen}]
-        schedules = sum(
-            1 for unit in unit_ids for _ in self.unit_schedule_rows(unit, start, end, levels)
-        )
+        schedules = sum(1 for unit in unit_ids for _ in self.unit_schedule_rows(unit, start, end, levels))
         return {
             "employees": len(self.employees),
             "activities": len(self.activities),
