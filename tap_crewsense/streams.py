@@ -259,6 +259,8 @@ class DateWindowStream(BookmarkedStream):
         #: keys emitted in this run → (the last day the record can come back, the records
         #: emitted under the key, or their encoding); exact repeats are dropped
         self._seen: dict[tuple[t.Any, ...], tuple[str | None, tuple[dict[str, t.Any] | bytes, ...]]] = {}
+        #: the same keys by their last day (keys without one are kept all run)
+        self._seen_by_last_day: dict[str, list[tuple[t.Any, ...]]] = {}
         self.repeats = 0
 
     def windows(self) -> Iterator[tuple[date, date]]:
@@ -340,7 +342,10 @@ class DateWindowStream(BookmarkedStream):
             # encoded now where the SDK's own steps write it, as they pop deselected
             # properties from it in place.
             kept = record if self._writes_directly() else msgspec.json.encode(record)
-            self._seen[key] = (self.last_relevant_day(record), (kept,))
+            last_day = self.last_relevant_day(record)
+            self._seen[key] = (last_day, (kept,))
+            if last_day is not None:
+                self._seen_by_last_day.setdefault(last_day, []).append(key)
             return record
         last_day, emitted = seen
         content = msgspec.json.encode(record)
@@ -357,7 +362,10 @@ class DateWindowStream(BookmarkedStream):
         """Keys of records that ended before this window cannot come back: free them, so
         memory stays flat however long the date range."""
         cutoff = (first - timedelta(days=1)).isoformat()
-        self._seen = {k: v for k, v in self._seen.items() if v[0] is None or v[0] >= cutoff}
+        # by day, not a pass over every key: a week of a large tenant's shifts is thousands
+        for day in [day for day in self._seen_by_last_day if day < cutoff]:
+            for key in self._seen_by_last_day.pop(day):
+                del self._seen[key]
 
     def last_relevant_day(self, record: dict[str, t.Any]) -> str | None:
         value = record.get(self.end_field)
