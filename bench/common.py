@@ -25,7 +25,7 @@ from typing import Any
 BIN = Path(sys.executable).parent
 
 
-RUNS = 3
+RUNS = 5
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """The raw baseline for tap-crewsense: a plain ``requests`` loop over the same endpoints, with
 the same date windows, writing Singer RECORD lines with orjson (no normalisation, no state).
+Like the tap it writes a row that two windows (or two month pages) both answer only once, so
+both write the same records and records/s compares the same work.
 
 ``python -m bench.crewsense_baseline API_URL CLIENT_ID CLIENT_SECRET START_DATE END_DATE``
 """
@@ -40,9 +42,20 @@ class Baseline:
         ).json()["access_token"]
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.out = sys.stdout.buffer
+        #: the hash of every windowed row written, per stream (a few MB for the large tenant)
+        self.written: dict[str, set[int]] = {}
 
     def emit(self, stream: str, record: dict[str, Any]) -> None:
         self.out.write(orjson.dumps({"type": "RECORD", "stream": stream, "record": record}) + b"\n")
+
+    def emit_once(self, stream: str, record: dict[str, Any]) -> None:
+        """A windowed row, unless the same row was written before."""
+        written = self.written.setdefault(stream, set())
+        line = orjson.dumps(record)
+        key = hash(line)
+        if key not in written:
+            written.add(key)
+            self.out.write(b'{"type":"RECORD","stream":"%b","record":%b}\n' % (stream.encode(), line))
 
     def pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[Any]:
         url: str | None = f"{self.api_url}{path}"
@@ -75,7 +88,7 @@ class Baseline:
         params = {"start": f"{start} 00:00:00", "end": f"{end} 23:59:59"}
         if stream != "schedule_shifts":
             for record in self.records(path, params):
-                self.emit(stream, record)
+                self.emit_once(stream, record)
             return
         for body in self.pages(path, params):
             for day in body["days"]:
