@@ -92,7 +92,6 @@ class ScheduleWindows:
         self.ahead = 1 if pool.max_parallel == 1 else 2 * pool.max_parallel
         self.window_size: dict[int, int] = {}  # per unit, once a window of it timed out
         self._units: deque[UnitWindows] = deque()  # announced, in the order they are read
-        self._handed_out = 0
 
     def expect(self, context: Context, first: dt.date, last: dt.date) -> None:
         """Announce a unit that will be read (after those announced before)."""
@@ -109,7 +108,6 @@ class ScheduleWindows:
                     self._hand_out(unit)  # the unit being read always has a window out
                 self._fill()
                 window = unit.pending.popleft()
-                self._handed_out -= 1
                 try:
                     rows = window.rows.result()
                 except WindowTimedOutError as timed_out:
@@ -142,15 +140,21 @@ class ScheduleWindows:
     def _drop(self, unit: UnitWindows) -> None:
         for window in unit.pending:
             window.rows.cancel()
-        self._handed_out -= len(unit.pending)
         unit.pending.clear()
 
     def _fill(self) -> None:
-        """Hand out windows, earlier units first, until ``ahead`` are out."""
+        """Hand out windows in the order they are read (unit, then date), a unit's only while
+        fewer than ``ahead`` windows of it and of the units before it are out: the first
+        windows of later units, done early and waiting for their turn, never hold back those
+        of the units read before them (counted against them, they left the unit being read
+        one request at a time: seen at 50 ms a request)."""
+        out = 0  # windows of this unit and of those before it, handed out and not yet taken
         for unit in self._units:
-            while self._handed_out < self.ahead and unit.unplanned and unit.may_hand_out():
+            out += len(unit.pending)
+            while out < self.ahead and unit.unplanned and unit.may_hand_out():
                 self._hand_out(unit)
-            if self._handed_out >= self.ahead:
+                out += 1
+            if out >= self.ahead:
                 return
 
     def _size(self, unit: UnitWindows) -> int:
@@ -163,7 +167,6 @@ class ScheduleWindows:
         unit.next_start = end + DAY
 
     def _submit(self, unit: UnitWindows, start: dt.date, end: dt.date) -> Window:
-        self._handed_out += 1
         return Window(start, end, self.pool.submit(partial(self.fetch, unit.context, start, end)))
 
     def _split(self, unit: UnitWindows, window: Window, timed_out: WindowTimedOutError) -> None:

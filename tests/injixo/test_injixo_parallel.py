@@ -92,6 +92,31 @@ def test_the_limit_is_lowered_after_a_throttle(start_sandbox: Callable[..., Sand
     assert lowest[0] == 4  # halved
 
 
+def most_side_by_side(entries: list[Any]) -> int:
+    """The most of these requests ever in flight at once."""
+    moments = sorted([(e.started, 1) for e in entries] + [(e.ended, -1) for e in entries])
+    most = now = 0
+    for _, step in moments:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def test_every_units_windows_go_out_side_by_side(start_sandbox: Callable[..., SandboxServer]) -> None:
+    # The first windows of every unit come back early and wait for their unit's turn: they
+    # must not leave the unit being read one window at a time.
+    server = start_injixo(start_sandbox, latency=LATENCY)
+    config = injixo_config(server, max_parallel_requests=4, start_date=days_ago(60))
+    run_sync(TapInjixo, config)
+    by_unit: dict[str, list[Any]] = {}
+    for entry in server.requests_to(r"^/v1/planning_units/\d+/schedule/"):
+        by_unit.setdefault(entry.path.split("/")[3], []).append(entry)
+    assert len(by_unit) > 1
+    assert all(len(entries) >= 8 for entries in by_unit.values())
+    most = {unit: most_side_by_side(entries) for unit, entries in by_unit.items()}
+    assert min(most.values()) >= 3, most  # of the 4 allowed (before: 1 for the first unit, 2 for the next)
+
+
 def test_a_window_that_times_out_among_others_in_flight_is_split(
     start_sandbox: Callable[..., SandboxServer],
 ) -> None:
