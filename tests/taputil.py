@@ -16,6 +16,8 @@ from typing import Any
 
 from singer_sdk import Tap
 
+from workforce_taps.sandbox.core import LogEntry
+
 BIN = Path(sys.executable).parent
 
 
@@ -162,3 +164,14 @@ def run_cli_killed(
         return message["type"] == "RECORD" and stream in (None, message["stream"])
 
     return run_cli_killed_when(script, config, nth(kill_after_records, counted), state=state)
+
+
+def most_in_flight(entries: list[LogEntry]) -> int:
+    """The most of these logged requests ever in flight at once (one ending as another starts
+    does not count as both)."""
+    moments = sorted([(e.started, 1) for e in entries] + [(e.ended, -1) for e in entries])
+    most = now = 0
+    for _, step in moments:
+        now += step
+        most = max(most, now)
+    return most

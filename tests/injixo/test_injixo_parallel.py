@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from singer_sdk.exceptions import RetriableAPIError
-from taputil import nth, run_cli, run_cli_killed_when, run_sync
+from taputil import most_in_flight, nth, run_cli, run_cli_killed_when, run_sync
 
 from injixo import app_of, days_ago, injixo_config, start_injixo
 from tap_injixo.tap import TapInjixo
@@ -92,16 +92,6 @@ def test_the_limit_is_lowered_after_a_throttle(start_sandbox: Callable[..., Sand
     assert lowest[0] == 4  # halved
 
 
-def most_side_by_side(entries: list[Any]) -> int:
-    """The most of these requests ever in flight at once."""
-    moments = sorted([(e.started, 1) for e in entries] + [(e.ended, -1) for e in entries])
-    most = now = 0
-    for _, step in moments:
-        now += step
-        most = max(most, now)
-    return most
-
-
 def test_every_units_windows_go_out_side_by_side(start_sandbox: Callable[..., SandboxServer]) -> None:
     # The first windows of every unit come back early and wait for their unit's turn: they
     # must not leave the unit being read one window at a time.
@@ -113,7 +103,7 @@ def test_every_units_windows_go_out_side_by_side(start_sandbox: Callable[..., Sa
         by_unit.setdefault(entry.path.split("/")[3], []).append(entry)
     assert len(by_unit) > 1
     assert all(len(entries) >= 8 for entries in by_unit.values())
-    most = {unit: most_side_by_side(entries) for unit, entries in by_unit.items()}
+    most = {unit: most_in_flight(entries) for unit, entries in by_unit.items()}
     assert min(most.values()) >= 3, most  # of the 4 allowed (before: 1 for the first unit, 2 for the next)
 
 
